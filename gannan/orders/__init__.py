@@ -1,0 +1,1 @@
+"""See ARCHITECTURE.md; built in a later issue."""

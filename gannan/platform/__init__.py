@@ -1,0 +1,1 @@
+"""App shell, accounts, counties and sellers."""

@@ -1,0 +1,204 @@
+"""Passwords, access tokens and the per-blueprint access policy.
+
+Authorization lives in one place per blueprint: a :class:`Policy` bound to the
+blueprint runs before every view and checks the rule declared for that view and
+method.  Views themselves never check roles or membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import jwt
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, request
+from flask_smorest import Blueprint
+
+from gannan.platform.errors import AuthenticationRequired, Forbidden, NotFound
+from gannan.platform.extensions import db
+from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
+
+TOKEN_ALGORITHM = "HS256"
+_hashers: dict[str, tuple[PasswordHasher, str]] = {}
+
+
+def _hasher() -> tuple[PasswordHasher, str]:
+    """argon2id with the profile named by ``PASSWORD_HASH_PROFILE`` (RFC 9106 by default;
+    tests choose argon2's CHEAPEST), and a dummy hash made with the same parameters."""
+    name = current_app.config.get("PASSWORD_HASH_PROFILE", "RFC_9106_LOW_MEMORY")
+    if name not in _hashers:
+        hasher = PasswordHasher.from_parameters(getattr(profiles, name))
+        _hashers[name] = (hasher, hasher.hash("not-a-real-password"))
+    return _hashers[name]
+
+
+def hash_password(password: str) -> str:
+    return _hasher()[0].hash(password)
+
+
+def verify_password(user: User | None, password: str) -> bool:
+    """Check a password; an unknown account costs as much as a wrong password."""
+    hasher, dummy = _hasher()
+    try:
+        return hasher.verify(user.password_hash if user else dummy, password) and user is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def issue_token(user: User) -> tuple[str, int]:
+    ttl = int(current_app.config["ACCESS_TOKEN_TTL_SECONDS"])
+    now = datetime.now(timezone.utc)
+    claims = {"sub": str(user.id), "iat": now, "exp": now + timedelta(seconds=ttl)}
+    return jwt.encode(claims, current_app.config["SECRET_KEY"], algorithm=TOKEN_ALGORITHM), ttl
+
+
+def _user_from_token(token: str) -> User:
+    try:
+        claims = jwt.decode(
+            token,
+            current_app.config["SECRET_KEY"],
+            algorithms=[TOKEN_ALGORITHM],
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise AuthenticationRequired("The access token has expired.", code="token_expired") from exc
+    except jwt.InvalidTokenError as exc:
+        raise AuthenticationRequired("The access token is not valid.", code="invalid_token") from exc
+    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    if user is None or not user.is_active:
+        raise AuthenticationRequired("The account is not active.", code="invalid_token")
+    return user
+
+
+_UNSET = object()
+
+
+def current_user() -> User | None:
+    """The caller named by the ``Authorization: Bearer`` header, or None.
+
+    Cached on the request (not on ``g``, which outlives a request when an app context
+    was already pushed, as in tests and tasks).
+    """
+    cached = getattr(request, "_gannan_user", _UNSET)
+    if cached is not _UNSET:
+        return cached
+    header = request.headers.get("Authorization", "")
+    user = None
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise AuthenticationRequired(
+                "Use 'Authorization: Bearer <token>'.", code="invalid_token"
+            )
+        user = _user_from_token(token.strip())
+    request._gannan_user = user
+    return user
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise AuthenticationRequired("This endpoint needs an access token.")
+    return user
+
+
+def membership(user: User | None, seller_id: int) -> SellerMember | None:
+    if user is None:
+        return None
+    return next((m for m in user.memberships if m.seller_id == seller_id), None)
+
+
+# ---------------------------------------------------------------------------
+# Rules: callables (view_args) -> None that raise when access is denied.
+
+Rule = Callable[[dict[str, Any]], None]
+
+
+def public(view_args: dict[str, Any]) -> None:
+    current_user()  # a malformed token is still an error, even where none is needed
+
+
+def authenticated(view_args: dict[str, Any]) -> None:
+    require_user()
+
+
+def role(required: Role) -> Rule:
+    def check(view_args: dict[str, Any]) -> None:
+        if not require_user().has_role(required):
+            raise Forbidden(f"This endpoint needs the {required.value} role.")
+
+    check.__name__ = f"role_{required.value}"
+    return check
+
+
+def seller_member(min_role: MemberRole = MemberRole.STAFF) -> Rule:
+    """The caller acts for the seller in the path (``seller_id``): staff, or only its owner."""
+
+    def check(view_args: dict[str, Any]) -> None:
+        user = require_user()
+        seller_id = view_args["seller_id"]
+        member = membership(user, seller_id)
+        if member is None:
+            if db.session.get(Seller, seller_id) is None:
+                raise NotFound("No such seller.", code="seller_not_found")
+            raise Forbidden("You do not act for this seller.", code="not_seller_member")
+        if min_role is MemberRole.OWNER and member.role is not MemberRole.OWNER:
+            raise Forbidden("Only the seller's owner may do this.", code="not_seller_owner")
+
+    return check
+
+
+def seller_visible(view_args: dict[str, Any]) -> None:
+    """Approved sellers are public; others only to their members and admins.
+
+    A seller the caller may not see is reported as missing, so pending applications
+    of others cannot be probed.
+    """
+    seller = db.session.get(Seller, view_args["seller_id"])
+    if seller is None:
+        raise NotFound("No such seller.", code="seller_not_found")
+    if seller.status is SellerStatus.APPROVED:
+        current_user()
+        return
+    user = current_user()
+    if user and (membership(user, seller.id) or user.has_role(Role.PLATFORM_ADMIN)):
+        return
+    raise NotFound("No such seller.", code="seller_not_found")
+
+
+class Policy:
+    """Access rules of one blueprint, enforced by a single ``before_request`` hook.
+
+    Declare with ``@policy.allow(rule)`` on a MethodView class (all its methods) or
+    ``@policy.allow(rule, "POST")`` for one method.  Anything not declared falls back
+    to ``default``; the default is never "public" by accident.
+    """
+
+    def __init__(self, blueprint: Blueprint, default: Rule = authenticated) -> None:
+        self.blueprint = blueprint
+        self.default = default
+        self.rules: dict[tuple[str, str], Rule] = {}
+        blueprint.before_request(self._enforce)
+
+    def allow(self, rule: Rule, *methods: str) -> Callable[[Any], Any]:
+        def decorate(view: Any) -> Any:
+            name = view.__name__
+            for method in methods or ("*",):
+                self.rules[(name.lower(), method.upper())] = rule
+            return view
+
+        return decorate
+
+    def _enforce(self) -> None:
+        if request.method == "OPTIONS" or request.endpoint is None:
+            return
+        view_name = request.endpoint.rsplit(".", 1)[-1].lower()
+        rule = (
+            self.rules.get((view_name, request.method))
+            or self.rules.get((view_name, "*"))
+            or self.default
+        )
+        rule(request.view_args or {})

@@ -1,0 +1,23 @@
+"""Celery bound to Flask, after Flask's own ``patterns/celery.rst``.
+
+Every task runs inside an app context.  With no broker configured (the embedded
+default) tasks run inline; with ``CELERY_BROKER_URL`` they go to Redis.
+"""
+
+from __future__ import annotations
+
+from celery import Celery, Task
+from flask import Flask
+
+
+def celery_init_app(app: Flask) -> Celery:
+    class FlaskTask(Task):
+        def __call__(self, *args: object, **kwargs: object) -> object:
+            with app.app_context():
+                return self.run(*args, **kwargs)
+
+    celery_app = Celery(app.name, task_cls=FlaskTask)
+    celery_app.config_from_object(app.config["CELERY"])
+    celery_app.set_default()
+    app.extensions["celery"] = celery_app
+    return celery_app

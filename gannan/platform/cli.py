@@ -1,0 +1,61 @@
+"""``flask --app gannan users …`` and ``flask --app gannan demo …``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from gannan.platform.errors import ProblemError
+from gannan.platform.models import Role
+from gannan.platform.schemas import ROLE_CHOICES
+
+users_cli = AppGroup("users", help="Manage accounts.")
+demo_cli = AppGroup("demo", help="The demo catalogue for local runs.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--display-name", default=None, help="Defaults to the part of EMAIL before @.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLE_CHOICES + ["consumer"]),
+              help="platform_admin or bureau; repeat for several. Every account is a consumer.")
+def create_user(email: str, password: str, display_name: str | None, roles: tuple[str, ...]) -> None:
+    """Create an account with the given roles."""
+    from gannan.platform.services import register_user
+
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    try:
+        user = register_user(email, password, display_name or email.split("@")[0],
+                             [Role(r) for r in roles])
+    except ProblemError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"created user {user.id} {user.email} roles={','.join(user.roles)}")
+
+
+@users_cli.command("grant")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLE_CHOICES))
+def grant(email: str, role: str) -> None:
+    """Give an existing account a role."""
+    from gannan.platform.services import find_user_by_email, grant_role
+
+    user = find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account {email}")
+    grant_role(user, Role(role))
+    click.echo(f"{user.email} roles={','.join(user.roles)}")
+
+
+@demo_cli.command("load")
+def load() -> None:
+    """Load demo accounts and sellers (idempotent) and print the credentials."""
+    from gannan.platform.demo import DEMO_PASSWORD, load_demo
+
+    if current_app.config["GANNAN_ENV"] == "production":
+        raise click.ClickException("demo data is not for production")
+    accounts = load_demo()
+    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for email, roles in accounts:
+        click.echo(f"  {email:<28} {roles}")

@@ -1,0 +1,90 @@
+"""Ganzhou's county-level divisions (GB/T 2260), current and retired.
+
+The 18 current divisions are the reference list every county field is checked
+against.  Retired codes stay known so that a caller sending one is told which code
+replaced it instead of a bare "unknown".
+"""
+
+from __future__ import annotations
+
+from gannan.platform.errors import ValidationFailed
+from gannan.platform.extensions import db
+from gannan.platform.models import County, CountyKind
+from gannan.platform.pinyin import full_pinyin
+
+CITY_PREFIX = "3607"
+
+# code, name, kind (the suffix 区/市/县 is part of the official name)
+CURRENT = [
+    ("360702", "章贡区", CountyKind.DISTRICT),
+    ("360703", "南康区", CountyKind.DISTRICT),
+    ("360704", "赣县区", CountyKind.DISTRICT),
+    ("360722", "信丰县", CountyKind.COUNTY),
+    ("360723", "大余县", CountyKind.COUNTY),
+    ("360724", "上犹县", CountyKind.COUNTY),
+    ("360725", "崇义县", CountyKind.COUNTY),
+    ("360726", "安远县", CountyKind.COUNTY),
+    ("360728", "定南县", CountyKind.COUNTY),
+    ("360729", "全南县", CountyKind.COUNTY),
+    ("360730", "宁都县", CountyKind.COUNTY),
+    ("360731", "于都县", CountyKind.COUNTY),
+    ("360732", "兴国县", CountyKind.COUNTY),
+    ("360733", "会昌县", CountyKind.COUNTY),
+    ("360734", "寻乌县", CountyKind.COUNTY),
+    ("360735", "石城县", CountyKind.COUNTY),
+    ("360781", "瑞金市", CountyKind.CITY),
+    ("360783", "龙南市", CountyKind.CITY),
+]
+
+# code, name, kind, successor
+RETIRED = [
+    ("360721", "赣县", CountyKind.COUNTY, "360704"),  # became 赣县区 in 2016
+    ("360727", "龙南县", CountyKind.COUNTY, "360783"),  # became 龙南市 in 2020
+    ("360782", "南康市", CountyKind.CITY, "360703"),  # became 南康区 in 2013
+]
+
+
+def place_pinyin(name: str) -> str:
+    """Pinyin of the place without its administrative suffix: 宁都县 → ningdu."""
+    stem = name[:-1] if len(name) > 2 and name[-1] in "区县市" else name
+    return full_pinyin(stem)
+
+
+def county_rows() -> list[dict]:
+    rows = [
+        {"code": c, "name": n, "pinyin": place_pinyin(n), "kind": k, "retired": False,
+         "replaced_by": None}
+        for c, n, k in CURRENT
+    ]
+    rows += [
+        {"code": c, "name": n, "pinyin": place_pinyin(n), "kind": k, "retired": True,
+         "replaced_by": r}
+        for c, n, k, r in RETIRED
+    ]
+    return rows
+
+
+def current_counties() -> list[County]:
+    return list(
+        db.session.scalars(db.select(County).where(County.retired.is_(False)).order_by(County.code))
+    )
+
+
+def require_current_county(code: str, field: str = "county_code") -> County:
+    """The county for ``code``, or a 422 saying why the code cannot be used."""
+    county = db.session.get(County, code)
+    if county is None:
+        raise ValidationFailed(
+            f"{code!r} is not a county-level division of Ganzhou (GB/T 2260 codes {CITY_PREFIX}xx).",
+            code="unknown_county",
+            field=field,
+        )
+    if county.retired:
+        successor = db.session.get(County, county.replaced_by) if county.replaced_by else None
+        hint = f"; use {successor.code} {successor.name}" if successor else ""
+        raise ValidationFailed(
+            f"County code {code} ({county.name}) is retired{hint}.",
+            code="retired_county",
+            field=field,
+        )
+    return county

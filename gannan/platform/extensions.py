@@ -1,0 +1,84 @@
+"""Extension objects, created once and bound to an app with ``init_app``."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_sqlalchemy import SQLAlchemy
+from marshmallow import Schema, fields
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
+
+# Stable constraint names, so Alembic revisions work the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, as every error response of this API."""
+
+    type = fields.String(metadata={"example": "urn:gannan:problem:invalid_uscc"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String(metadata={"description": "Stable machine-readable error code"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "Per-field messages, for validation errors"},
+    )
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose errors are documented and rendered as problem+json."""
+
+    ERROR_SCHEMA = ProblemSchema
+
+    def _register_error_handlers(self) -> None:
+        # gannan.platform.errors registers the app-wide handlers instead.
+        return None
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()
+api = ProblemApi()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite enforces foreign keys only when asked, per connection."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+class IdConverter(IntegerConverter):
+    """``<id:seller_id>``: a positive id that fits the database's INTEGER; others are 404."""
+
+    def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
+        super().__init__(map, min=1, max=2**31 - 1)
+
+
+def register_converters(app) -> None:
+    app.url_map.converters["id"] = IdConverter
+    api.register_converter(
+        IdConverter, lambda converter: {"type": "integer", "format": "int32", "minimum": 1}
+    )

@@ -1,0 +1,267 @@
+"""HTTP layer of the platform: auth, counties, sellers and their admin review.
+
+Each blueprint's access rules are declared with its :class:`Policy` and enforced
+before any view runs; views only call a service and return.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gannan.platform import services
+from gannan.platform.auth import (
+    Policy,
+    current_user,
+    issue_token,
+    membership,
+    public,
+    require_user,
+    role,
+    seller_member,
+    seller_visible,
+)
+from gannan.platform.counties import current_counties, require_current_county
+from gannan.platform.extensions import limiter
+from gannan.platform.models import MemberRole, ReviewAction, Role, SellerStatus
+from gannan.platform.pagination import paginate
+from gannan.platform.schemas import (
+    AdminSellerQueryArgsSchema,
+    CountyListSchema,
+    CountySchema,
+    MemberListSchema,
+    MemberSchema,
+    OptionalReasonSchema,
+    QualificationCreateSchema,
+    QualificationSchema,
+    ReasonSchema,
+    RegisterSchema,
+    SellerCreateSchema,
+    SellerPageSchema,
+    SellerPublicPageSchema,
+    SellerPublicSchema,
+    SellerQueryArgsSchema,
+    SellerReviewSchema,
+    SellerSchema,
+    StaffAddSchema,
+    TokenRequestSchema,
+    TokenSchema,
+    UserSchema,
+)
+
+BEARER = [{"bearerAuth": []}]
+
+# --- accounts -----------------------------------------------------------------
+
+auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
+auth_policy = Policy(auth_blp)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _login_email_key() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else None
+    return f"login-email:{str(email).strip().lower()}" if email else "login-email:-"
+
+
+@auth_blp.route("/auth/register")
+@auth_policy.allow(public)
+class Register(MethodView):
+    @auth_blp.arguments(RegisterSchema)
+    @auth_blp.response(201, UserSchema)
+    def post(self, data):
+        """Create a consumer account"""
+        return services.register_user(data["email"], data["password"], data["display_name"])
+
+
+@auth_blp.route("/auth/token")
+@auth_policy.allow(public)
+class Token(MethodView):
+    # Per client address and per account, so neither can be brute-forced.
+    decorators = [
+        limiter.limit(_login_limit),
+        limiter.limit(_login_limit, key_func=_login_email_key),
+    ]
+
+    @auth_blp.arguments(TokenRequestSchema)
+    @auth_blp.response(200, TokenSchema)
+    def post(self, data):
+        """Exchange e-mail and password for a bearer access token"""
+        user = services.authenticate(data["email"], data["password"])
+        token, ttl = issue_token(user)
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+
+
+@auth_blp.route("/me")
+class Me(MethodView):
+    @auth_blp.response(200, UserSchema)
+    @auth_blp.doc(security=BEARER)
+    def get(self):
+        """The caller's account, roles and the sellers it acts for"""
+        return require_user()
+
+
+# --- counties -----------------------------------------------------------------
+
+counties_blp = Blueprint(
+    "counties", __name__, url_prefix="/api/v1/counties",
+    description="Ganzhou's 18 county-level divisions (GB/T 2260)",
+)
+counties_policy = Policy(counties_blp, default=public)
+
+
+@counties_blp.route("")
+class Counties(MethodView):
+    @counties_blp.response(200, CountyListSchema)
+    def get(self):
+        """List the current county-level divisions of Ganzhou"""
+        items = current_counties()
+        return {"items": items, "total": len(items)}
+
+
+@counties_blp.route("/<string:code>")
+class CountyDetail(MethodView):
+    @counties_blp.response(200, CountySchema)
+    def get(self, code):
+        """One current county; retired codes answer 422 naming their successor"""
+        return require_current_county(code, field="code")
+
+
+# --- sellers ------------------------------------------------------------------
+
+sellers_blp = Blueprint(
+    "sellers", __name__, url_prefix="/api/v1/sellers", description="Seller applications and staff"
+)
+sellers_policy = Policy(sellers_blp)
+
+
+@sellers_blp.route("")
+@sellers_policy.allow(public, "GET")
+class Sellers(MethodView):
+    @sellers_blp.arguments(SellerQueryArgsSchema, location="query")
+    @sellers_blp.response(200, SellerPublicPageSchema)
+    def get(self, args):
+        """List approved sellers"""
+        query = services.list_sellers(
+            status=SellerStatus.APPROVED, county=args.get("county"), kind=args.get("kind")
+        )
+        return paginate(query, args["page"], args["page_size"])
+
+    @sellers_blp.arguments(SellerCreateSchema)
+    @sellers_blp.response(201, SellerSchema)
+    @sellers_blp.doc(security=BEARER)
+    def post(self, data):
+        """Apply as a seller; the caller becomes its owner and the application is pending"""
+        return services.apply_as_seller(require_user(), data)
+
+
+@sellers_blp.route("/<id:seller_id>")
+@sellers_policy.allow(seller_visible)
+class SellerDetail(MethodView):
+    @sellers_blp.response(200, SellerSchema)
+    def get(self, seller_id):
+        """A seller's profile: public fields once approved; members and admins see all"""
+        seller = services.get_seller(seller_id)
+        viewer = current_user()
+        private = viewer is not None and (
+            membership(viewer, seller_id) is not None or viewer.has_role(Role.PLATFORM_ADMIN)
+        )
+        return jsonify((SellerSchema() if private else SellerPublicSchema()).dump(seller))
+
+
+@sellers_blp.route("/<id:seller_id>/qualifications")
+@sellers_policy.allow(seller_member())
+class SellerQualifications(MethodView):
+    @sellers_blp.response(200, QualificationSchema(many=True))
+    def get(self, seller_id):
+        """The seller's licences on file"""
+        return services.get_seller(seller_id).qualifications
+
+    @sellers_blp.arguments(QualificationCreateSchema)
+    @sellers_blp.response(201, QualificationSchema)
+    def post(self, data, seller_id):
+        """Add a business licence, food business (JY…) or food production (SC…) licence"""
+        return services.add_qualification(seller_id, data)
+
+
+@sellers_blp.route("/<id:seller_id>/staff")
+@sellers_policy.allow(seller_member())
+@sellers_policy.allow(seller_member(MemberRole.OWNER), "POST")
+class SellerStaff(MethodView):
+    @sellers_blp.response(200, MemberListSchema)
+    def get(self, seller_id):
+        """Accounts that act for the seller"""
+        return {"items": services.get_seller(seller_id).members}
+
+    @sellers_blp.arguments(StaffAddSchema)
+    @sellers_blp.response(201, MemberSchema)
+    def post(self, data, seller_id):
+        """Add a registered account as staff (owner only)"""
+        return services.add_staff(seller_id, data["email"])
+
+
+@sellers_blp.route("/<id:seller_id>/staff/<id:user_id>")
+@sellers_policy.allow(seller_member(MemberRole.OWNER))
+class SellerStaffMember(MethodView):
+    @sellers_blp.response(204)
+    def delete(self, seller_id, user_id):
+        """Remove a staff account (owner only)"""
+        services.remove_staff(seller_id, user_id)
+
+
+# --- admin review -------------------------------------------------------------
+
+admin_blp = Blueprint(
+    "admin_sellers", __name__, url_prefix="/api/v1/admin/sellers",
+    description="Seller review by platform admins",
+)
+admin_policy = Policy(admin_blp, default=role(Role.PLATFORM_ADMIN))
+
+
+@admin_blp.route("")
+class AdminSellers(MethodView):
+    @admin_blp.arguments(AdminSellerQueryArgsSchema, location="query")
+    @admin_blp.response(200, SellerPageSchema)
+    @admin_blp.doc(security=BEARER)
+    def get(self, args):
+        """Sellers in any status, e.g. ?status=pending for the review queue"""
+        query = services.list_sellers(
+            status=args.get("status"), county=args.get("county"), kind=args.get("kind")
+        )
+        return paginate(query, args["page"], args["page_size"])
+
+
+@admin_blp.route("/<id:seller_id>")
+class AdminSellerDetail(MethodView):
+    @admin_blp.response(200, SellerReviewSchema)
+    @admin_blp.doc(security=BEARER)
+    def get(self, seller_id):
+        """A seller with its qualifications and every review decision"""
+        return services.get_seller(seller_id)
+
+
+def _review_view(action: ReviewAction, args_schema, summary: str) -> type[MethodView]:
+    class Review(MethodView):
+        @admin_blp.arguments(args_schema)
+        @admin_blp.response(200, SellerReviewSchema)
+        @admin_blp.doc(security=BEARER, summary=summary)
+        def post(self, data, seller_id):
+            return services.review_seller(seller_id, require_user(), action, data.get("reason"))
+
+    Review.__name__ = f"Seller{action.value.title()}"
+    return Review
+
+
+for _action, _schema, _summary in (
+    (ReviewAction.APPROVE, OptionalReasonSchema, "Approve a seller (needs a valid business licence)"),
+    (ReviewAction.REJECT, ReasonSchema, "Reject a pending application, with a reason"),
+    (ReviewAction.SUSPEND, ReasonSchema, "Suspend an approved seller, with a reason"),
+):
+    admin_blp.route(f"/<id:seller_id>/{_action.value}")(_review_view(_action, _schema, _summary))
+
+
+BLUEPRINTS = (auth_blp, counties_blp, sellers_blp, admin_blp)
