@@ -1,0 +1,74 @@
+"""factory_boy factories for the platform's models."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+from factory.alchemy import SQLAlchemyModelFactory
+
+from gannan.platform.auth import hash_password
+from gannan.platform.demo import demo_uscc
+from gannan.platform.extensions import db
+from gannan.platform.models import (
+    MemberRole,
+    Qualification,
+    QualificationKind,
+    Seller,
+    SellerKind,
+    SellerMember,
+    SellerStatus,
+    User,
+)
+
+PASSWORD = "correct horse battery"
+
+
+class _Factory(SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session_factory = lambda: db.session  # noqa: E731
+        sqlalchemy_session_persistence = "commit"
+
+
+class UserFactory(_Factory):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.cn")
+    display_name = factory.Sequence(lambda n: f"用户{n}")
+    password_hash = factory.LazyFunction(lambda: hash_password(PASSWORD))
+
+
+def valid_uscc(n: int, county: str = "360722") -> str:
+    """A USCC with a correct check digit: 91 + county + a 9-character organisation code."""
+    return demo_uscc("91" + county, f"MA{n:07d}")
+
+
+class SellerFactory(_Factory):
+    class Meta:
+        model = Seller
+
+    name = factory.Sequence(lambda n: f"赣州测试农业有限公司{n}")
+    uscc = factory.Sequence(lambda n: valid_uscc(n))
+    kind = SellerKind.ENTERPRISE
+    county_code = "360722"
+    contact_name = "张三"
+    contact_phone = "13800000000"
+    address = "江西省赣州市信丰县"
+    status = SellerStatus.PENDING
+
+    @factory.post_generation
+    def owner(self, create, extracted, **kwargs):
+        if extracted is not None:
+            self.members.append(SellerMember(user=extracted, role=MemberRole.OWNER))
+
+    @factory.post_generation
+    def licence(self, create, extracted, **kwargs):
+        if extracted is not False:
+            self.qualifications.append(
+                Qualification(kind=QualificationKind.BUSINESS_LICENCE, number=self.uscc,
+                              valid_from=date(2020, 1, 1), valid_until=None)
+            )
+        if create:
+            db.session.commit()

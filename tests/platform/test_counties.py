@@ -1,0 +1,64 @@
+"""The 18 county-level divisions of Ganzhou; retired codes are refused with their successor."""
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from gannan.platform.counties import CURRENT, RETIRED, county_rows
+from gannan.platform.extensions import db
+from gannan.platform.models import County
+from tests.platform.test_errors import assert_problem
+
+EXPECTED = {
+    "360702": ("章贡区", "zhanggong", "district"), "360703": ("南康区", "nankang", "district"),
+    "360704": ("赣县区", "ganxian", "district"), "360722": ("信丰县", "xinfeng", "county"),
+    "360723": ("大余县", "dayu", "county"), "360724": ("上犹县", "shangyou", "county"),
+    "360725": ("崇义县", "chongyi", "county"), "360726": ("安远县", "anyuan", "county"),
+    "360728": ("定南县", "dingnan", "county"), "360729": ("全南县", "quannan", "county"),
+    "360730": ("宁都县", "ningdu", "county"), "360731": ("于都县", "yudu", "county"),
+    "360732": ("兴国县", "xingguo", "county"), "360733": ("会昌县", "huichang", "county"),
+    "360734": ("寻乌县", "xunwu", "county"), "360735": ("石城县", "shicheng", "county"),
+    "360781": ("瑞金市", "ruijin", "city"), "360783": ("龙南市", "longnan", "city"),
+}
+
+
+def test_lists_the_eighteen_current_divisions(client):
+    body = client.get("/api/v1/counties").get_json()
+    assert body["total"] == 18
+    got = {c["code"]: (c["name"], c["pinyin"], c["kind"]) for c in body["items"]}
+    assert got == EXPECTED
+    assert [c["code"] for c in body["items"]] == sorted(EXPECTED)
+
+
+def test_one_county(client):
+    body = client.get("/api/v1/counties/360731").get_json()
+    assert body == {"code": "360731", "name": "于都县", "pinyin": "yudu", "kind": "county"}
+
+
+@pytest.mark.parametrize("code, successor", [("360727", "360783"), ("360782", "360703"),
+                                             ("360721", "360704")])
+def test_retired_codes_name_their_successor(client, code, successor):
+    body = assert_problem(client.get(f"/api/v1/counties/{code}"), 422, "retired_county")
+    assert successor in body["detail"]
+
+
+@pytest.mark.parametrize("code", ["360799", "110101", "000000", "3607"])
+def test_unknown_codes(client, code):
+    assert_problem(client.get(f"/api/v1/counties/{code}"), 422, "unknown_county")
+
+
+def test_migration_rows_match_the_reference_list():
+    """The migration freezes the reference data; it must equal the list the code knows."""
+    path = next(Path(__file__).parents[2].glob("migrations/versions/0001_*.py"))
+    spec = importlib.util.spec_from_file_location("m0001", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frozen = {row[0]: row for row in module.COUNTIES}
+    for row in county_rows():
+        code = row["code"]
+        assert frozen[code] == (code, row["name"], row["pinyin"], row["kind"].value,
+                                row["retired"], row["replaced_by"])
+    assert len(frozen) == len(CURRENT) + len(RETIRED)
+    in_db = db.session.scalars(db.select(County)).all()
+    assert {c.code for c in in_db} == set(frozen)

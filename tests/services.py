@@ -1,0 +1,93 @@
+"""Gate for tests that need a real service.
+
+A test that needs PostgreSQL, Redis, Elasticsearch or stripe-mock asks for it here.
+When the service is not configured or not reachable the test is skipped with a
+one-line reason, unless ``REQUIRE_SERVICES=1`` (CI), where it fails instead: a
+service CI cannot start is a failure, never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+
+import pytest
+
+REQUIRE = os.environ.get("REQUIRE_SERVICES", "") in {"1", "true", "yes"}
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql")):
+        return url
+    return os.environ.get("DATABASE_URL_PG") or None
+
+
+@cache
+def _probe(name: str, url: str, check: Callable[[str], object]) -> str | None:
+    try:
+        check(url)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{name} not reachable at {url}: {type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
+def need(name: str, env_var: str, url: str | None, check: Callable[[str], object]) -> str:
+    """Return the service URL, or skip (fail under REQUIRE_SERVICES) saying why."""
+    reason = f"{name} not configured (set {env_var})" if not url else _probe(name, url, check)
+    if reason:
+        if REQUIRE:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return url
+
+
+def _check_postgres(url: str) -> None:
+    import sqlalchemy as sa
+
+    from gannan.platform.config import normalise_database_url
+
+    engine = sa.create_engine(normalise_database_url(url), connect_args={"connect_timeout": 3})
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+    engine.dispose()
+
+
+def _check_redis(url: str) -> None:
+    import redis
+
+    redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+
+
+def _check_elasticsearch(url: str) -> None:
+    from elasticsearch import Elasticsearch
+
+    Elasticsearch(url, request_timeout=5).cluster.health()
+
+
+def _check_stripe_mock(url: str) -> None:
+    import urllib.request
+
+    request = urllib.request.Request(
+        url.rstrip("/") + "/v1/customers", headers={"Authorization": "Bearer sk_test_probe"}
+    )
+    urllib.request.urlopen(request, timeout=3).read()
+
+
+def need_postgres() -> str:
+    return need("PostgreSQL", "DATABASE_URL or DATABASE_URL_PG", postgres_url(), _check_postgres)
+
+
+def need_redis() -> str:
+    return need("Redis", "CELERY_BROKER_URL", os.environ.get("CELERY_BROKER_URL"), _check_redis)
+
+
+def need_elasticsearch() -> str:
+    return need("Elasticsearch", "ELASTICSEARCH_URL", os.environ.get("ELASTICSEARCH_URL"),
+                _check_elasticsearch)
+
+
+def need_stripe_mock() -> str:
+    return need("stripe-mock", "STRIPE_API_BASE", os.environ.get("STRIPE_API_BASE"),
+                _check_stripe_mock)
