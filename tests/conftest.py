@@ -20,7 +20,7 @@ from gannan.platform.models import Role, UserRole
 from tests.factories import UserFactory
 
 # Reference data the migrations load; every other table is emptied after each test.
-REFERENCE_TABLES = {"counties", "alembic_version"}
+REFERENCE_TABLES = {"counties", "categories", "alembic_version"}
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -28,6 +28,8 @@ TEST_CONFIG = {
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "CELERY": {"broker_url": "memory://", "result_backend": None, "task_always_eager": True},
+    "SEARCH_BACKEND": "sqlite",
+    "PUBLIC_BASE_URL": "https://shop.example.cn",
 }
 
 
@@ -53,6 +55,7 @@ def app(tmp_path_factory):
     app = create_app({
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url(tmp_path_factory)),
+        "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("search") / "index.sqlite3"),
     })
     with app.app_context():
         reset_schema()
@@ -61,8 +64,10 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-def clean_tables() -> None:
+def clean_tables(app) -> None:
     db.session.rollback()
+    if "search" in app.extensions:
+        app.extensions["search"].reset()
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:
@@ -74,7 +79,7 @@ def clean_tables() -> None:
 def _app_context(app):
     with app.app_context():
         yield
-        clean_tables()
+        clean_tables(app)
     from gannan.platform.extensions import limiter
 
     limiter.reset()
@@ -102,3 +107,17 @@ def admin():
 @pytest.fixture
 def bureau_user():
     return UserFactory(role_rows=[UserRole(role=Role.BUREAU)])
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def seller(owner):
+    """An approved seller in 信丰县 owned by ``owner``."""
+    from gannan.platform.models import SellerStatus
+    from tests.factories import SellerFactory
+
+    return SellerFactory(owner=owner, status=SellerStatus.APPROVED, name="信丰县果园合作社")

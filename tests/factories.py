@@ -7,6 +7,14 @@ from datetime import date
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
 
+from gannan.catalog.models import (
+    Category,
+    Certificate,
+    CertificateKind,
+    Product,
+    ProductStatus,
+    Sku,
+)
 from gannan.platform.auth import hash_password
 from gannan.platform.demo import demo_uscc
 from gannan.platform.extensions import db
@@ -20,6 +28,7 @@ from gannan.platform.models import (
     SellerStatus,
     User,
 )
+from gannan.platform.types import utcnow
 
 PASSWORD = "correct horse battery"
 
@@ -72,3 +81,40 @@ class SellerFactory(_Factory):
             )
         if create:
             db.session.commit()
+
+
+def category(slug: str) -> Category:
+    return db.session.scalar(db.select(Category).where(Category.slug == slug))
+
+
+class ProductFactory(_Factory):
+    """A product with one SKU; ``status`` published gets ``published_at`` too."""
+
+    class Meta:
+        model = Product
+
+    seller = factory.SubFactory(SellerFactory, status=SellerStatus.APPROVED)
+    category = factory.LazyFunction(lambda: category("navel_orange"))
+    title = factory.Sequence(lambda n: f"赣南脐橙 测试果 {n}号")
+    description = "信丰县果园直发"
+    origin_county_code = "360722"
+    agricultural = True
+    status = ProductStatus.DRAFT
+    published_at = factory.LazyAttribute(
+        lambda o: utcnow() if o.status is ProductStatus.PUBLISHED else None)
+    skus = factory.LazyFunction(
+        lambda: [Sku(code="A1", spec="5kg 特级", price_fen=6800, stock=100, weight_g=5000)])
+
+
+class CertificateFactory(_Factory):
+    class Meta:
+        model = Certificate
+
+    seller_id = factory.LazyAttribute(lambda o: o.products[0].seller_id)
+    kind = CertificateKind.BRAND_LICENCE
+    number = factory.Sequence(lambda n: f"GNQC-2026-{n:04d}")
+    issuer = "赣州市赣南脐橙协会"
+    brand = "赣南脐橙"
+    valid_from = date(2024, 1, 1)
+    valid_until = date(2030, 12, 31)
+    products = factory.LazyFunction(list)

@@ -47,14 +47,20 @@ def register_extensions(app: Flask) -> None:
     register_converters(app)
     api.init_app(app)
     # Models register on the metadata when imported; Alembic needs all of them.
+    import gannan.catalog.models  # noqa: F401
+    import gannan.catalog.tasks  # noqa: F401
     import gannan.platform.models  # noqa: F401
     import gannan.platform.tasks  # noqa: F401
+    from gannan.catalog.indexing import init_indexing
+
+    init_indexing(app)
 
 
 def register_blueprints(app: Flask) -> None:
-    from gannan.platform.routes import BLUEPRINTS
+    from gannan.catalog.routes import BLUEPRINTS as CATALOG
+    from gannan.platform.routes import BLUEPRINTS as PLATFORM
 
-    for blueprint in BLUEPRINTS:
+    for blueprint in PLATFORM + CATALOG:
         api.register_blueprint(blueprint)
 
 
@@ -78,7 +84,9 @@ def register_health(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from gannan.catalog.cli import search_cli
     from gannan.platform.cli import demo_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(search_cli)

@@ -134,21 +134,37 @@ def role(required: Role) -> Rule:
     return check
 
 
-def seller_member(min_role: MemberRole = MemberRole.STAFF) -> Rule:
-    """The caller acts for the seller in the path (``seller_id``): staff, or only its owner."""
+def _seller_in_path(view_args: dict[str, Any]) -> int:
+    seller_id = view_args["seller_id"]
+    if db.session.get(Seller, seller_id) is None:
+        raise NotFound("No such seller.", code="seller_not_found")
+    return seller_id
+
+
+def seller_member(
+    min_role: MemberRole = MemberRole.STAFF,
+    seller_of: Callable[[dict[str, Any]], int] = _seller_in_path,
+) -> Rule:
+    """The caller acts for the seller ``seller_of(view_args)`` names (by default the
+    ``seller_id`` in the path): as staff, or only as its owner."""
 
     def check(view_args: dict[str, Any]) -> None:
         user = require_user()
-        seller_id = view_args["seller_id"]
+        seller_id = seller_of(view_args)
         member = membership(user, seller_id)
         if member is None:
-            if db.session.get(Seller, seller_id) is None:
-                raise NotFound("No such seller.", code="seller_not_found")
             raise Forbidden("You do not act for this seller.", code="not_seller_member")
         if min_role is MemberRole.OWNER and member.role is not MemberRole.OWNER:
             raise Forbidden("Only the seller's owner may do this.", code="not_seller_owner")
 
     return check
+
+
+def can_manage(user: User | None, seller_id: int) -> bool:
+    """Members of the seller and platform admins see what the public does not."""
+    return user is not None and (
+        membership(user, seller_id) is not None or user.has_role(Role.PLATFORM_ADMIN)
+    )
 
 
 def seller_visible(view_args: dict[str, Any]) -> None:
@@ -158,15 +174,9 @@ def seller_visible(view_args: dict[str, Any]) -> None:
     of others cannot be probed.
     """
     seller = db.session.get(Seller, view_args["seller_id"])
-    if seller is None:
-        raise NotFound("No such seller.", code="seller_not_found")
-    if seller.status is SellerStatus.APPROVED:
-        current_user()
-        return
     user = current_user()
-    if user and (membership(user, seller.id) or user.has_role(Role.PLATFORM_ADMIN)):
-        return
-    raise NotFound("No such seller.", code="seller_not_found")
+    if seller is None or not (seller.status is SellerStatus.APPROVED or can_manage(user, seller.id)):
+        raise NotFound("No such seller.", code="seller_not_found")
 
 
 class Policy:

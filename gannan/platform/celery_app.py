@@ -7,7 +7,7 @@ default) tasks run inline; with ``CELERY_BROKER_URL`` they go to Redis.
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app
 
 
 def celery_init_app(app: Flask) -> Celery:
@@ -21,3 +21,13 @@ def celery_init_app(app: Flask) -> Celery:
     celery_app.set_default()
     app.extensions["celery"] = celery_app
     return celery_app
+
+
+def enqueue(task_name: str, *args: object, **kwargs: object):
+    """Send a task through the Celery app of the current Flask app.
+
+    Going through ``current_app`` (not Celery's process-wide default) keeps each app's
+    settings: inline on the embedded default, to its own broker otherwise.
+    """
+    celery_app = current_app.extensions["celery"]
+    return celery_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)

@@ -51,11 +51,15 @@ def grant(email: str, role: str) -> None:
 @demo_cli.command("load")
 def load() -> None:
     """Load demo accounts and sellers (idempotent) and print the credentials."""
+    from gannan.catalog.demo import load_demo_catalogue
     from gannan.platform.demo import DEMO_PASSWORD, load_demo
 
     if current_app.config["GANNAN_ENV"] == "production":
         raise click.ClickException("demo data is not for production")
     accounts = load_demo()
+    listings = load_demo_catalogue()
+    if listings:
+        click.echo(f"Demo catalogue: {listings} products listed, with certificates and batches.")
     click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for email, roles in accounts:
         click.echo(f"  {email:<28} {roles}")

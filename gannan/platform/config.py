@@ -57,6 +57,12 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def beat_schedule() -> dict[str, Any]:
+    from gannan.catalog.tasks import BEAT_SCHEDULE as CATALOG
+
+    return {**CATALOG}
+
+
 def settings_from_env(instance_path: str) -> dict[str, Any]:
     env = os.environ.get("GANNAN_ENV", "development")
     production = env == "production"
@@ -97,8 +103,16 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "broker_connection_retry_on_startup": True,
+            "beat_schedule": beat_schedule(),
         },
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", ""),
+        "ELASTICSEARCH_INDEX": os.environ.get("ELASTICSEARCH_INDEX", "gannan-products"),
+        # elasticsearch | sqlite; unset: Elasticsearch when ELASTICSEARCH_URL is set
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", ""),
+        "SEARCH_INDEX_PATH": os.environ.get("SEARCH_INDEX_PATH")
+        or str(Path(instance_path) / "search.sqlite3"),
+        # Where shoppers reach the API, for the URLs in trace QR codes (default: request host)
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "STRIPE_API_KEY": stripe_key,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),

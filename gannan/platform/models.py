@@ -215,3 +215,15 @@ class SellerDecision(db.Model):
 
     seller: Mapped[Seller] = relationship(back_populates="decisions")
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+class Notification(db.Model):
+    """A message to a seller's staff, e.g. a product taken offline because a licence expired."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -13,9 +13,9 @@ from flask_smorest import Blueprint
 from gannan.platform import services
 from gannan.platform.auth import (
     Policy,
+    can_manage,
     current_user,
     issue_token,
-    membership,
     public,
     require_user,
     role,
@@ -166,10 +166,7 @@ class SellerDetail(MethodView):
     def get(self, seller_id):
         """A seller's profile: public fields once approved; members and admins see all"""
         seller = services.get_seller(seller_id)
-        viewer = current_user()
-        private = viewer is not None and (
-            membership(viewer, seller_id) is not None or viewer.has_role(Role.PLATFORM_ADMIN)
-        )
+        private = can_manage(current_user(), seller_id)
         return jsonify((SellerSchema() if private else SellerPublicSchema()).dump(seller))
 
 

@@ -30,7 +30,8 @@ from gannan.platform.models import (
     User,
     UserRole,
 )
-from gannan.platform.types import utcnow
+from gannan.platform.signals import seller_status_changed
+from gannan.platform.types import shanghai_today, utcnow
 
 # --- accounts -----------------------------------------------------------------
 
@@ -135,7 +136,7 @@ def apply_as_seller(owner: User, data: dict[str, Any]) -> Seller:
 
 def add_qualification(seller_id: int, data: dict[str, Any], today: date | None = None) -> Qualification:
     seller = get_seller(seller_id)
-    today = today or date.today()
+    today = today or shanghai_today()
     kind: QualificationKind = data["kind"]
     number = data["number"].strip().upper()
     if kind is QualificationKind.BUSINESS_LICENCE:
@@ -205,7 +206,7 @@ def review_seller(
             code="invalid_transition",
         )
     if action is ReviewAction.APPROVE:
-        today = today or date.today()
+        today = today or shanghai_today()
         if not any(
             q.kind is QualificationKind.BUSINESS_LICENCE and q.valid_on(today)
             for q in seller.qualifications
@@ -228,6 +229,7 @@ def review_seller(
     seller.status = target
     seller.status_reason = reason
     seller.reviewed_at = utcnow()
+    seller_status_changed.send(seller)
     db.session.commit()
     return seller
 

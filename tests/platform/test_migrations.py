@@ -13,7 +13,9 @@ from tests.conftest import TEST_CONFIG
 from tests.services import need_postgres
 
 APP_TABLES = {"users", "user_roles", "counties", "sellers", "seller_members", "qualifications",
-              "seller_decisions"}
+              "seller_decisions", "notifications", "categories", "products", "skus",
+              "certificates", "certificate_products", "trace_batches", "inspections",
+              "spot_checks", "search_outbox"}
 
 
 def round_trip(url: str) -> None:

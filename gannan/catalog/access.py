@@ -1,0 +1,51 @@
+"""Access rules of the catalog, for the blueprints' Policies (see platform.auth)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from gannan.catalog.models import Product, ProductStatus
+from gannan.platform.auth import can_manage, current_user, seller_member
+from gannan.platform.errors import NotFound, ValidationFailed
+from gannan.platform.extensions import db
+from gannan.platform.models import SellerStatus
+
+
+def product_or_404(product_id: int) -> Product:
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.", code="product_not_found")
+    return product
+
+
+def is_listed(product: Product) -> bool:
+    """Shoppers see a product only while it is published by an approved seller."""
+    return (product.status is ProductStatus.PUBLISHED
+            and product.seller.status is SellerStatus.APPROVED)
+
+
+def _seller_of_product(view_args: dict[str, Any]) -> int:
+    return product_or_404(view_args["product_id"]).seller_id
+
+
+def _seller_in_body(view_args: dict[str, Any]) -> int:
+    body = request.get_json(silent=True)
+    seller_id = body.get("seller_id") if isinstance(body, dict) else None
+    if not isinstance(seller_id, int) or isinstance(seller_id, bool) or seller_id < 1:
+        raise ValidationFailed("seller_id names the seller you list for.", field="seller_id")
+    return seller_id
+
+
+#: The caller acts for the seller of the product in the path.
+product_member = seller_member(seller_of=_seller_of_product)
+#: The caller acts for the seller named by ``seller_id`` in the JSON body.
+body_seller_member = seller_member(seller_of=_seller_in_body)
+
+
+def product_visible(view_args: dict[str, Any]) -> None:
+    """Listed products are public; others only to the seller's members and admins."""
+    product = db.session.get(Product, view_args["product_id"])
+    if product is None or not (is_listed(product) or can_manage(current_user(), product.seller_id)):
+        raise NotFound("No such product.", code="product_not_found")

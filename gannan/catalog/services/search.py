@@ -1,0 +1,62 @@
+"""Product search: the index ranks, the database renders."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from elasticsearch import ApiError, TransportError
+
+from gannan.catalog.categories import require_category
+from gannan.catalog.indexing import search_backend
+from gannan.catalog.search.base import SearchQuery
+from gannan.catalog.services.products import products_by_ids
+from gannan.platform.counties import require_current_county
+from gannan.platform.errors import ProblemError, ValidationFailed
+from gannan.platform.types import shanghai_today
+
+log = logging.getLogger(__name__)
+# Elasticsearch's index.max_result_window; the embedded index keeps the same limit.
+MAX_RESULT_WINDOW = 10_000
+
+
+def search_products(args: dict[str, Any]) -> dict[str, Any]:
+    low, high = args.get("min_price_fen"), args.get("max_price_fen")
+    if low is not None and high is not None and low > high:
+        raise ValidationFailed("min_price_fen is above max_price_fen.", code="invalid_price_range",
+                               field="min_price_fen")
+    if args.get("category"):
+        require_category(args["category"])
+    if args.get("county"):
+        require_current_county(args["county"], field="county")
+    query = SearchQuery(
+        today=shanghai_today(),
+        q=(args.get("q") or "").strip() or None,
+        category=args.get("category"),
+        county=args.get("county"),
+        certification=args["certification"].value if args.get("certification") else None,
+        min_price_fen=low,
+        max_price_fen=high,
+        in_stock=True if args.get("in_stock") else None,  # false means "don't filter"
+        sort=args["sort"],
+        page=args["page"],
+        page_size=args["page_size"],
+    )
+    if query.page * query.page_size > MAX_RESULT_WINDOW:
+        raise ValidationFailed(
+            f"Results are browsable to the {MAX_RESULT_WINDOW}th; narrow the search instead.",
+            code="page_out_of_range", field="page")
+    try:
+        result = search_backend().search(query)
+    except (ApiError, TransportError, sqlite3.Error) as exc:
+        log.exception("search backend failed")
+        raise ProblemError("Search is unavailable for a moment; try again.", status=503,
+                           code="search_unavailable", title="Search unavailable") from exc
+    return {
+        "items": products_by_ids(result.ids),
+        "total": result.total,
+        "page": query.page,
+        "page_size": query.page_size,
+        "facets": result.facets,
+    }
