@@ -29,6 +29,10 @@ TEST_CONFIG = {
     "LOGIN_RATE_LIMIT": "1000 per minute",
     "CELERY": {"broker_url": "memory://", "result_backend": None, "task_always_eager": True},
     "SEARCH_BACKEND": "sqlite",
+    # Stripe is off unless a test turns it on (tests/orders: the stripe_on fixture).
+    "STRIPE_API_KEY": "",
+    "STRIPE_API_BASE": "",
+    "STRIPE_WEBHOOK_SECRET": "",
     "PUBLIC_BASE_URL": "https://shop.example.cn",
 }
 

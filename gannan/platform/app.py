@@ -49,8 +49,11 @@ def register_extensions(app: Flask) -> None:
     # Models register on the metadata when imported; Alembic needs all of them.
     import gannan.catalog.models  # noqa: F401
     import gannan.catalog.tasks  # noqa: F401
+    import gannan.orders.models  # noqa: F401
+    import gannan.orders.tasks  # noqa: F401
     import gannan.platform.models  # noqa: F401
     import gannan.platform.tasks  # noqa: F401
+    import gannan.reporting.models  # noqa: F401
     from gannan.catalog.indexing import init_indexing
 
     init_indexing(app)
@@ -58,9 +61,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from gannan.catalog.routes import BLUEPRINTS as CATALOG
+    from gannan.orders.routes import BLUEPRINTS as ORDERS
     from gannan.platform.routes import BLUEPRINTS as PLATFORM
 
-    for blueprint in PLATFORM + CATALOG:
+    for blueprint in PLATFORM + CATALOG + ORDERS:
         api.register_blueprint(blueprint)
 
 

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from gannan.platform.errors import AuthenticationRequired, Forbidden, NotFound
+from gannan.platform.errors import AuthenticationRequired, Forbidden, NotFound, ProblemError
 from gannan.platform.extensions import db
 from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
 
@@ -177,6 +177,23 @@ def seller_visible(view_args: dict[str, Any]) -> None:
     user = current_user()
     if seller is None or not (seller.status is SellerStatus.APPROVED or can_manage(user, seller.id)):
         raise NotFound("No such seller.", code="seller_not_found")
+
+
+def any_of(*rules: Rule) -> Rule:
+    """Passes when one of the rules passes; otherwise fails as the first one did."""
+
+    def check(view_args: dict[str, Any]) -> None:
+        first: ProblemError | None = None
+        for rule in rules:
+            try:
+                rule(view_args)
+                return
+            except ProblemError as error:
+                first = first or error
+        assert first is not None
+        raise first
+
+    return check
 
 
 class Policy:

@@ -59,8 +59,9 @@ def normalise_database_url(url: str) -> str:
 
 def beat_schedule() -> dict[str, Any]:
     from gannan.catalog.tasks import BEAT_SCHEDULE as CATALOG
+    from gannan.orders.tasks import BEAT_SCHEDULE as ORDERS
 
-    return {**CATALOG}
+    return {**CATALOG, **ORDERS}
 
 
 def settings_from_env(instance_path: str) -> dict[str, Any]:
@@ -116,6 +117,10 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "STRIPE_API_KEY": stripe_key,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # Unpaid Stripe orders release their stock after this many minutes.
+        "ORDER_PAYMENT_MINUTES": _env_int("ORDER_PAYMENT_MINUTES", 30),
+        # Delivered orders the buyer does not confirm complete after this many days.
+        "ORDER_AUTO_COMPLETE_DAYS": _env_int("ORDER_AUTO_COMPLETE_DAYS", 7),
         # flask-smorest / OpenAPI
         "API_TITLE": "赣南特色产品 Marketplace API",
         "API_VERSION": "v1",

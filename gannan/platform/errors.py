@@ -177,6 +177,9 @@ def http_exception_to_problem(error: HTTPException) -> Response:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def handle_problem(error: ProblemError) -> Response:
+        from gannan.platform.extensions import db
+
+        db.session.rollback()  # an action that failed half-way leaves nothing behind
         return problem_response(
             error.status, error.code, error.title, error.detail, error.errors, **error.extra
         )

@@ -1,0 +1,52 @@
+"""Access rules of orders: buyers see their own orders, sellers their own parts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+
+from gannan.orders.services.fulfilment import order_or_404, seller_order_or_404
+from gannan.platform.auth import any_of, require_user, role, seller_member
+from gannan.platform.errors import Forbidden, ValidationFailed
+from gannan.platform.models import Role
+
+
+def _seller_of_seller_order(view_args: dict[str, Any]) -> int:
+    return seller_order_or_404(view_args["seller_order_id"]).seller_id
+
+
+def _seller_in_query(view_args: dict[str, Any]) -> int:
+    """``?seller_id=``, or the one seller the caller acts for."""
+    raw = request.args.get("seller_id")
+    if raw is not None:
+        if not raw.isdigit():
+            raise ValidationFailed("seller_id is a number.", field="seller_id")
+        return int(raw)
+    sellers = [m.seller_id for m in require_user().memberships]
+    if len(sellers) != 1:
+        raise ValidationFailed("Say which seller: ?seller_id=.", code="seller_id_required",
+                               field="seller_id")
+    return sellers[0]
+
+
+def order_buyer(view_args: dict[str, Any]) -> None:
+    order = order_or_404(view_args["order_id"])
+    if order.buyer_id != require_user().id:
+        raise Forbidden("This is another shopper's order.", code="not_order_buyer")
+
+
+def seller_order_buyer(view_args: dict[str, Any]) -> None:
+    seller_order = seller_order_or_404(view_args["seller_order_id"])
+    if seller_order.order.buyer_id != require_user().id:
+        raise Forbidden("This is another shopper's order.", code="not_order_buyer")
+
+
+admin = role(Role.PLATFORM_ADMIN)
+#: Staff of the seller whose part of an order is in the path.
+seller_order_staff = seller_member(seller_of=_seller_of_seller_order)
+#: Staff of the seller named by ``?seller_id=`` (or of the caller's only seller).
+query_seller_staff = seller_member(seller_of=_seller_in_query)
+order_buyer_or_admin = any_of(order_buyer, admin)
+seller_order_parties = any_of(seller_order_staff, seller_order_buyer, admin)
+seller_order_staff_or_admin = any_of(seller_order_staff, admin)

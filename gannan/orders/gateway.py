@@ -1,0 +1,78 @@
+"""Stripe, through the official SDK: PaymentIntents, refunds, webhook signatures.
+
+Every call that creates something carries an idempotency key derived from our own
+row id, so a retry after a timeout can never charge or refund twice.  In tests and
+CI the SDK talks to stripe-mock (``STRIPE_API_BASE``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import stripe
+from flask import current_app
+
+from gannan.platform.errors import ProblemError
+
+CURRENCY = "cny"  # amounts are in fen, Stripe's minor unit for CNY
+
+
+class PaymentProviderError(ProblemError):
+    status, code, title = 502, "payment_provider_unavailable", "Payment provider unavailable"
+
+
+def stripe_enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_API_KEY"))
+
+
+def _client() -> stripe.StripeClient:
+    config = current_app.config
+    base = config.get("STRIPE_API_BASE")
+    addresses = {"api": base, "files": base} if base else {}
+    return stripe.StripeClient(config["STRIPE_API_KEY"], base_addresses=addresses,
+                               max_network_retries=2)
+
+
+def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[str, str]:
+    """(PaymentIntent id, client secret) for an order; the same order gets the same intent."""
+    try:
+        intent = _client().v1.payment_intents.create(
+            params={"amount": amount_fen, "currency": CURRENCY,
+                    "payment_method_types": ["card"], "description": f"赣南特色产品 {number}",
+                    "metadata": {"order_id": str(order_id), "order_number": number}},
+            options={"idempotency_key": f"order-{order_id}-payment-intent"},
+        )
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe did not create the payment: {exc.user_message or exc}",
+                                   ) from exc
+    return intent.id, intent.client_secret
+
+
+def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str) -> str:
+    try:
+        refund = _client().v1.refunds.create(
+            params={"payment_intent": payment_intent_id, "amount": amount_fen,
+                    "metadata": {"gannan_key": idempotency_key}},
+            options={"idempotency_key": idempotency_key},
+        )
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe did not accept the refund: {exc.user_message or exc}",
+                                   ) from exc
+    return refund.id
+
+
+def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
+    """The event, if the signature is ours and fresh; else 400 ``invalid_signature``."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        raise ProblemError("Stripe webhooks are not configured.", status=503,
+                           code="webhooks_not_configured", title="Webhooks not configured")
+    try:
+        event = stripe.Webhook.construct_event(payload, signature or "", secret)
+    except stripe.SignatureVerificationError as exc:
+        raise ProblemError("The Stripe signature is missing, wrong or too old.",
+                           code="invalid_signature", title="Invalid signature") from exc
+    except ValueError as exc:
+        raise ProblemError("The webhook body is not a Stripe event.", code="malformed_json",
+                           title="Malformed JSON") from exc
+    return event.to_dict()

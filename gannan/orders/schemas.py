@@ -1,0 +1,219 @@
+"""marshmallow schemas of carts, orders, fulfilment and refunds."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gannan.orders.models import Channel, OrderStatus, PaymentMethod, SellerOrderStatus
+from gannan.orders.services.cart import MAX_QUANTITY
+from gannan.platform.pagination import PageArgsSchema, page_schema
+from gannan.platform.schemas import PHONE_PATTERN
+
+QUANTITY = fields.Integer(required=True, strict=True,
+                          validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+def _text(max_len: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
+
+
+class CartItemCreateSchema(Schema):
+    sku_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    quantity = QUANTITY
+
+
+class CartItemUpdateSchema(Schema):
+    quantity = QUANTITY
+
+
+class CartLineSchema(Schema):
+    id = fields.Integer()
+    sku_id = fields.Integer()
+    product_id = fields.Integer(attribute="sku.product_id")
+    title = fields.String(attribute="sku.product.title")
+    spec = fields.String(attribute="sku.spec")
+    seller_id = fields.Integer(attribute="sku.product.seller_id")
+    unit_price_fen = fields.Integer(attribute="sku.price_fen")
+    quantity = fields.Integer()
+    line_total_fen = fields.Function(lambda item: item.sku.price_fen * item.quantity)
+    available = fields.Integer(attribute="sku.stock")
+
+
+class CartSchema(Schema):
+    items = fields.List(fields.Nested(CartLineSchema))
+    items_total_fen = fields.Function(
+        lambda cart: sum(i.sku.price_fen * i.quantity for i in cart.items))
+
+
+class AddressSchema(Schema):
+    recipient = _text(60, required=True)
+    phone = fields.String(required=True, validate=validate.Regexp(
+        PHONE_PATTERN, error="Not a mainland China phone number."))
+    county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
+        "description": "GB/T 2260 code of a Ganzhou county; elsewhere give the text fields"})
+    province = _text(30, metadata={"example": "广东省"})
+    city = _text(30, metadata={"example": "深圳市"})
+    county = _text(30, metadata={"example": "南山区"})
+    township = _text(60, load_default=None)
+    village = _text(60, load_default=None)
+    detail = _text(255, required=True)
+
+
+class CheckoutSchema(Schema):
+    address = fields.Nested(AddressSchema, required=True)
+    payment_method = fields.Enum(PaymentMethod, by_value=True, required=True)
+    channel = fields.Enum(Channel, by_value=True, load_default=Channel.STOREFRONT)
+    channel_ref = _text(120, load_default=None, metadata={
+        "description": "Live room, host, video or campaign the sale came through"})
+
+
+class OrderLineSchema(Schema):
+    id = fields.Integer()
+    sku_id = fields.Integer()
+    product_id = fields.Integer()
+    title = fields.String()
+    spec = fields.String()
+    origin_county_code = fields.String()
+    unit_price_fen = fields.Integer()
+    quantity = fields.Integer()
+    line_total_fen = fields.Integer()
+    refunded_fen = fields.Integer()
+
+
+class EventSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class RefundSchema(Schema):
+    id = fields.Integer()
+    seller_order_id = fields.Integer()
+    amount_fen = fields.Integer()
+    reason = fields.String()
+    allocation = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
+        "description": "Goods refunded per order line id; the rest was shipping"})
+    stripe_refund_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+def refund_status(seller_order) -> str | None:
+    if seller_order.refunded_fen == 0:
+        return None
+    return "refunded" if seller_order.refunded_fen == seller_order.paid_fen \
+        else "partially_refunded"
+
+
+class SellerOrderSchema(Schema):
+    id = fields.Integer()
+    order_id = fields.Integer()
+    seller = fields.Function(lambda so: {"id": so.seller_id, "name": so.seller.name})
+    status = fields.Enum(SellerOrderStatus, by_value=True)
+    refund_status = fields.Function(refund_status, metadata={
+        "description": "null, partially_refunded or refunded"})
+    items_total_fen = fields.Integer()
+    shipping_fen = fields.Integer()
+    total_fen = fields.Integer()
+    paid_fen = fields.Integer()
+    refunded_fen = fields.Integer()
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(OrderLineSchema))
+    events = fields.List(fields.Nested(EventSchema))
+    refunds = fields.List(fields.Nested(RefundSchema))
+    paid_at = fields.DateTime(allow_none=True)
+    shipped_at = fields.DateTime(allow_none=True)
+    delivered_at = fields.DateTime(allow_none=True)
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class DeliveryAddressSchema(Schema):
+    recipient = fields.String()
+    phone = fields.String()
+    province = fields.String()
+    city = fields.String()
+    county = fields.String()
+    county_code = fields.String(allow_none=True)
+    township = fields.String(allow_none=True)
+    village = fields.String(allow_none=True)
+    detail = fields.String()
+
+
+class SellerOrderWithAddressSchema(SellerOrderSchema):
+    """What the seller sees: its part of the order and where to ship it."""
+
+    order_number = fields.String(attribute="order.number")
+    payment_method = fields.String(attribute="order.payment_method.value")
+    address = fields.Function(lambda so: DeliveryAddressSchema().dump(so.order))
+
+
+class OrderSchema(Schema):
+    id = fields.Integer()
+    number = fields.String()
+    status = fields.Enum(OrderStatus, by_value=True)
+    payment_method = fields.Enum(PaymentMethod, by_value=True)
+    channel = fields.Enum(Channel, by_value=True)
+    channel_ref = fields.String(allow_none=True)
+    address = fields.Function(lambda order: DeliveryAddressSchema().dump(order))
+    items_total_fen = fields.Integer()
+    shipping_total_fen = fields.Integer()
+    total_fen = fields.Integer()
+    refunded_fen = fields.Integer()
+    stripe_payment_intent_id = fields.String(allow_none=True)
+    stripe_client_secret = fields.String(allow_none=True)
+    last_payment_error = fields.String(allow_none=True)
+    seller_orders = fields.List(fields.Nested(SellerOrderSchema))
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    paid_at = fields.DateTime(allow_none=True)
+
+
+class OrderListArgsSchema(PageArgsSchema):
+    status = fields.Enum(OrderStatus, by_value=True)
+
+
+class SellerOrderListArgsSchema(PageArgsSchema):
+    seller_id = fields.Integer(strict=False, metadata={
+        "description": "Needed when you act for more than one seller"})
+    status = fields.Enum(SellerOrderStatus, by_value=True)
+
+
+class ShipSchema(Schema):
+    carrier = _text(40, required=True, metadata={"example": "中国邮政"})
+    tracking_number = _text(60, required=True)
+
+
+class DeliverSchema(Schema):
+    cash_collected = fields.Boolean(load_default=False, metadata={
+        "description": "Cash on delivery: the buyer paid the courier"})
+
+
+class RefundCreateSchema(Schema):
+    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    reason = _text(500, required=True)
+    line_ids = fields.List(fields.Integer(strict=True), load_default=None,
+                           validate=validate.Length(min=1, max=100))
+
+
+class ShippingRuleSchema(Schema):
+    flat_fee_fen = fields.Integer(required=True, strict=True,
+                                  validate=validate.Range(min=0, max=100_000))
+    free_above_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
+                                    validate=validate.Range(min=0))
+    cold_chain_surcharge_fen = fields.Integer(load_default=0, strict=True,
+                                              validate=validate.Range(min=0, max=100_000))
+
+
+class PaymentMethodsSchema(Schema):
+    methods = fields.List(fields.String())
+
+
+class WebhookResultSchema(Schema):
+    received = fields.Boolean()
+    outcome = fields.String()
+
+
+OrderPageSchema = page_schema(OrderSchema, "OrderPage")
+SellerOrderPageSchema = page_schema(SellerOrderWithAddressSchema, "SellerOrderPage")

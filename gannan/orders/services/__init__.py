@@ -1,0 +1,1 @@
+"""Business actions of orders, one module per subject."""

@@ -1,0 +1,124 @@
+"""Stripe webhook events, each processed exactly once whatever the delivery order.
+
+The event id is stored in the same transaction as the event's effects, so a second
+delivery finds it and changes nothing.  An event that cannot be applied yet (a
+refund of a payment whose success has not arrived) is refused with a 409 and not
+stored, so Stripe delivers it again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from gannan.orders.gateway import create_refund
+from gannan.orders.models import Order, OrderStatus, Refund, WebhookEvent
+from gannan.orders.services.fulfilment import mark_paid
+from gannan.orders.services.refunds import allocate, apply_refund
+from gannan.platform.errors import Conflict
+from gannan.platform.extensions import db
+from gannan.reporting.ledger import record_refund
+
+log = logging.getLogger(__name__)
+
+
+def _order_by_intent(intent_id: str | None) -> Order | None:
+    if not intent_id:
+        return None
+    return db.session.scalar(db.select(Order).where(Order.stripe_payment_intent_id == intent_id)
+                             .with_for_update(of=Order))
+
+
+def _payment_succeeded(intent: dict[str, Any], when: datetime) -> str:
+    order = _order_by_intent(intent["id"])
+    if order is None:
+        return "unknown_payment_intent"
+    if intent.get("amount_received", intent.get("amount")) != order.total_fen:
+        log.error("order %s: Stripe captured %s fen, order total %s", order.id,
+                  intent.get("amount_received"), order.total_fen)
+        return "amount_mismatch"
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        for seller_order in order.seller_orders:
+            mark_paid(seller_order, when, f"stripe:{intent['id']}")
+        order.status, order.paid_at = OrderStatus.PAID, when
+        return "paid"
+    if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
+        # The stock went back to the shelf; the money goes back to the buyer.
+        create_refund(intent["id"], order.total_fen, f"late-payment-{order.id}")
+        order.last_payment_error = "paid after the order was cancelled; refunded in full"
+        return "refunded_late_payment"
+    return "already_paid"
+
+
+def _payment_failed(intent: dict[str, Any], when: datetime) -> str:
+    order = _order_by_intent(intent["id"])
+    if order is None:
+        return "unknown_payment_intent"
+    if order.status is not OrderStatus.PENDING_PAYMENT:
+        return "stale"  # a later success (or a cancellation) already decided the order
+    error = intent.get("last_payment_error") or {}
+    order.last_payment_error = error.get("message") or "the payment failed"
+    return "payment_failed"
+
+
+def _charge_refunded(charge: dict[str, Any], when: datetime) -> str:
+    """Record refunds made outside the platform (e.g. in the Stripe dashboard)."""
+    order = _order_by_intent(charge.get("payment_intent"))
+    if order is None:
+        return "unknown_payment_intent"
+    if order.status is OrderStatus.PENDING_PAYMENT:
+        raise Conflict("The payment's success has not arrived yet; deliver this event later.",
+                       code="event_out_of_order")
+    recorded = db.session.scalars(db.select(Refund.stripe_refund_id).where(
+        Refund.seller_order.has(order_id=order.id), Refund.stripe_refund_id.is_not(None)))
+    known = {stripe_id.split("/")[0] for stripe_id in recorded}
+    new = [r for r in (charge.get("refunds") or {}).get("data", []) if r["id"] not in known]
+    for stripe_refund in new:
+        _record_external_refund(order, stripe_refund, when)
+    return f"recorded_{len(new)}_refunds"
+
+
+def _record_external_refund(order: Order, stripe_refund: dict[str, Any], when: datetime) -> None:
+    remaining = stripe_refund["amount"]
+    for seller_order in order.seller_orders:
+        part = min(remaining, seller_order.paid_fen - seller_order.refunded_fen)
+        if part <= 0:
+            continue
+        allocation = allocate(seller_order, part, None)
+        # One Stripe refund may span seller orders: each part keeps the id, made unique.
+        record = Refund(seller_order=seller_order, amount_fen=part,
+                        reason="refunded in Stripe",
+                        stripe_refund_id=f"{stripe_refund['id']}/{seller_order.id}",
+                        allocation={str(k): v for k, v in allocation.items()}, created_at=when)
+        db.session.add(record)
+        apply_refund(seller_order, record, allocation, None)
+        db.session.flush()
+        record_refund(record, when)
+        remaining -= part
+
+
+HANDLERS: dict[str, Callable[[dict[str, Any], datetime], str]] = {
+    "payment_intent.succeeded": _payment_succeeded,
+    "payment_intent.payment_failed": _payment_failed,
+    "charge.refunded": _charge_refunded,
+}
+
+
+def handle_event(event: dict[str, Any]) -> str:
+    """Apply a verified event once; returns what happened (kept with the event id)."""
+    if db.session.get(WebhookEvent, event["id"]) is not None:
+        return "duplicate"
+    when = datetime.fromtimestamp(event["created"], tz=timezone.utc)
+    handler = HANDLERS.get(event["type"])
+    outcome = handler(event["data"]["object"], when) if handler else "ignored"
+    db.session.add(WebhookEvent(event_id=event["id"], type=event["type"], outcome=outcome))
+    try:
+        db.session.commit()
+    except IntegrityError:  # the same event, delivered concurrently, was applied first
+        db.session.rollback()
+        return "duplicate"
+    return outcome
