@@ -30,9 +30,7 @@ demo: migrate
 
 ## make run: the platform on its embedded default (SQLite, local index, inline tasks, demo data)
 run: demo
-	@echo "API     http://$(HOST):$(PORT)/api/v1/"
-	@echo "Docs    http://$(HOST):$(PORT)/api/v1/docs"
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev.sh
 
 ## make test: the whole suite; tests whose service is not reachable are skipped with the reason
 test: install-dev

@@ -6,15 +6,11 @@ from marshmallow import Schema, fields, validate
 
 from gannan.catalog.models import CertificateKind, ProductStatus
 from gannan.platform.pagination import PageArgsSchema, page_schema
-from gannan.platform.schemas import COUNTY_CODE, CountySchema
+from gannan.platform.schemas import COUNTY_CODE, CountySchema, text
 from gannan.platform.types import shanghai_today
 
 FEN = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
 COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**8))
-
-
-def _text(max_len: int, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
 class CategorySchema(Schema):
@@ -34,7 +30,7 @@ class CategoryListSchema(Schema):
 class SkuCreateSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(
         r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", error="Letters, digits, . _ - (at most 40)."))
-    spec = _text(80, required=True, metadata={"example": "5kg 特级 80-85mm"})
+    spec = text(80, required=True, metadata={"example": "5kg 特级 80-85mm"})
     price_fen = FEN
     stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**8))
     weight_g = fields.Integer(load_default=0, strict=True,
@@ -42,7 +38,7 @@ class SkuCreateSchema(Schema):
 
 
 class SkuUpdateSchema(Schema):
-    spec = _text(80)
+    spec = text(80)
     price_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**9))
     weight_g = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**7))
 
@@ -64,7 +60,7 @@ class SkuSchema(Schema):
 
 
 class ProductWriteSchema(Schema):
-    title = _text(120)
+    title = text(120)
     description = fields.String(validate=validate.Length(max=5000))
     category = fields.String(validate=validate.Length(min=1, max=40),
                              metadata={"description": "A category slug (GET /categories)"})
@@ -81,7 +77,7 @@ class ProductWriteSchema(Schema):
 
 class ProductCreateSchema(ProductWriteSchema):
     seller_id = fields.Integer(required=True, strict=True)
-    title = _text(120, required=True)
+    title = text(120, required=True)
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     origin_county_code = COUNTY_CODE
     skus = fields.List(fields.Nested(SkuCreateSchema), required=True,
@@ -187,7 +183,7 @@ class SellerProductArgsSchema(PageArgsSchema):
 class CertificateCreateSchema(Schema):
     kind = fields.Enum(CertificateKind, by_value=True, required=True)
     number = fields.String(required=True, validate=validate.Length(min=4, max=40))
-    issuer = _text(120, required=True, metadata={"example": "中国绿色食品发展中心"})
+    issuer = text(120, required=True, metadata={"example": "中国绿色食品发展中心"})
     brand = fields.String(load_default=None, allow_none=True,
                           validate=validate.Length(min=1, max=40), metadata={
                               "description": "The regional brand covered (brand licence, GI)"})
@@ -212,16 +208,16 @@ class CertificateSchema(CertificateRefSchema):
 
 
 class FarmInputSchema(Schema):
-    name = _text(80, required=True, metadata={"example": "有机肥"})
+    name = text(80, required=True, metadata={"example": "有机肥"})
     kind = fields.String(required=True, validate=validate.OneOf(
         ["fertilizer", "pesticide", "herbicide", "growth_regulator", "other"]))
-    amount = _text(40, required=True, metadata={"example": "50kg/亩"})
+    amount = text(40, required=True, metadata={"example": "50kg/亩"})
     applied_on = fields.Date(required=True)
 
 
 class InspectionSchema(Schema):
-    lab = _text(120, required=True)
-    report_number = _text(60, required=True)
+    lab = text(120, required=True)
+    report_number = text(60, required=True)
     passed = fields.Boolean(required=True)
     inspected_on = fields.Date(required=True)
 
@@ -229,11 +225,11 @@ class InspectionSchema(Schema):
 class ComplianceCertificateSchema(Schema):
     """承诺达标合格证: the producer's own commitment that the batch meets the standards."""
 
-    product = _text(120, required=True)
-    quantity = _text(40, required=True, metadata={"example": "2000kg"})
-    producer = _text(120, required=True)
-    origin = _text(200, required=True)
-    contact = _text(40, required=True)
+    product = text(120, required=True)
+    quantity = text(40, required=True, metadata={"example": "2000kg"})
+    producer = text(120, required=True)
+    origin = text(200, required=True)
+    contact = text(40, required=True)
     issued_on = fields.Date(required=True)
     commitments = fields.List(fields.String(validate=validate.OneOf([
         "no_banned_pesticides_or_veterinary_drugs",  # 不使用禁用农药兽药、停用兽药和非法添加物
@@ -249,8 +245,8 @@ class BatchCreateSchema(Schema):
                               validate=validate.Range(min=1, max=10**9))
     unit = fields.String(required=True, validate=validate.OneOf(
         ["kg", "jin", "box", "bottle", "bag", "piece"]))
-    base = _text(120, required=True, metadata={"example": "信丰县安西镇脐橙基地"})
-    producer = _text(120, required=True)
+    base = text(120, required=True, metadata={"example": "信丰县安西镇脐橙基地"})
+    producer = text(120, required=True)
     producer_kind = fields.String(required=True, validate=validate.OneOf(
         ["cooperative", "farmer", "enterprise", "family_farm"]))
     farm_inputs = fields.List(fields.Nested(FarmInputSchema), load_default=list)
@@ -280,8 +276,8 @@ class SpotCheckCreateSchema(Schema):
     product_id = fields.Integer(strict=True)
     trace_code = fields.String(validate=validate.Length(min=1, max=32))
     sampled_on = fields.Date(required=True)
-    lab = _text(120, required=True)
-    report_number = _text(60, required=True)
+    lab = text(120, required=True)
+    report_number = text(60, required=True)
     passed = fields.Boolean(required=True)
     notes = fields.String(load_default=None, allow_none=True,
                           validate=validate.Length(max=2000))

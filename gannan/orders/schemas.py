@@ -7,14 +7,10 @@ from marshmallow import Schema, fields, validate
 from gannan.orders.models import Channel, OrderStatus, PaymentMethod, SellerOrderStatus
 from gannan.orders.services.cart import MAX_QUANTITY
 from gannan.platform.pagination import PageArgsSchema, page_schema
-from gannan.platform.schemas import PHONE_PATTERN
+from gannan.platform.schemas import PHONE_PATTERN, text
 
 QUANTITY = fields.Integer(required=True, strict=True,
                           validate=validate.Range(min=1, max=MAX_QUANTITY))
-
-
-def _text(max_len: int, **kwargs) -> fields.String:
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
 class CartItemCreateSchema(Schema):
@@ -46,24 +42,24 @@ class CartSchema(Schema):
 
 
 class AddressSchema(Schema):
-    recipient = _text(60, required=True)
+    recipient = text(60, required=True)
     phone = fields.String(required=True, validate=validate.Regexp(
         PHONE_PATTERN, error="Not a mainland China phone number."))
     county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
         "description": "GB/T 2260 code of a Ganzhou county; elsewhere give the text fields"})
-    province = _text(30, metadata={"example": "广东省"})
-    city = _text(30, metadata={"example": "深圳市"})
-    county = _text(30, metadata={"example": "南山区"})
-    township = _text(60, load_default=None)
-    village = _text(60, load_default=None)
-    detail = _text(255, required=True)
+    province = text(30, metadata={"example": "广东省"})
+    city = text(30, metadata={"example": "深圳市"})
+    county = text(30, metadata={"example": "南山区"})
+    township = text(60, load_default=None)
+    village = text(60, load_default=None)
+    detail = text(255, required=True)
 
 
 class CheckoutSchema(Schema):
     address = fields.Nested(AddressSchema, required=True)
     payment_method = fields.Enum(PaymentMethod, by_value=True, required=True)
     channel = fields.Enum(Channel, by_value=True, load_default=Channel.STOREFRONT)
-    channel_ref = _text(120, load_default=None, metadata={
+    channel_ref = text(120, load_default=None, metadata={
         "description": "Live room, host, video or campaign the sale came through"})
 
 
@@ -181,8 +177,8 @@ class SellerOrderListArgsSchema(PageArgsSchema):
 
 
 class ShipSchema(Schema):
-    carrier = _text(40, required=True, metadata={"example": "中国邮政"})
-    tracking_number = _text(60, required=True)
+    carrier = text(40, required=True, metadata={"example": "中国邮政"})
+    tracking_number = text(60, required=True)
 
 
 class DeliverSchema(Schema):
@@ -192,7 +188,7 @@ class DeliverSchema(Schema):
 
 class RefundCreateSchema(Schema):
     amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    reason = _text(500, required=True)
+    reason = text(500, required=True)
     line_ids = fields.List(fields.Integer(strict=True), load_default=None,
                            validate=validate.Length(min=1, max=100))
 

@@ -23,7 +23,8 @@ COUNTY_CODE = fields.String(
 )
 
 
-def _text(max_len: int, **kwargs) -> fields.String:
+def text(max_len: int, **kwargs) -> fields.String:
+    """A non-empty string of at most ``max_len`` characters."""
     return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
@@ -35,7 +36,7 @@ class RegisterSchema(Schema):
     password = fields.String(
         required=True, load_only=True, validate=validate.Length(min=8, max=128)
     )
-    display_name = _text(80, required=True)
+    display_name = text(80, required=True)
 
 
 class TokenRequestSchema(Schema):
@@ -84,7 +85,7 @@ class CountyListSchema(Schema):
 
 
 class SellerCreateSchema(Schema):
-    name = _text(120, required=True, metadata={"example": "信丰县绿源脐橙专业合作社"})
+    name = text(120, required=True, metadata={"example": "信丰县绿源脐橙专业合作社"})
     uscc = fields.String(
         required=True,
         validate=validate.Length(min=18, max=24),
@@ -92,12 +93,12 @@ class SellerCreateSchema(Schema):
     )
     kind = fields.Enum(SellerKind, by_value=True, required=True)
     county_code = COUNTY_CODE
-    contact_name = _text(60, required=True)
+    contact_name = text(60, required=True)
     contact_phone = fields.String(
         required=True,
         validate=validate.Regexp(PHONE_PATTERN, error="Not a mainland China phone number."),
     )
-    address = _text(255, required=True)
+    address = text(255, required=True)
 
 
 class QualificationCreateSchema(Schema):
