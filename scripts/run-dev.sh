@@ -19,7 +19,7 @@ elif [ -n "$stripe_mock" ]; then
             >instance/stripe-mock.log 2>&1 &
         trap 'kill $! 2>/dev/null || true' EXIT
     fi
-    export STRIPE_API_KEY=sk_test_gannan_dev STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
+    export STRIPE_API_KEY=sk_test_gannandev STRIPE_API_BASE="http://127.0.0.1:$stripe_port"
     export STRIPE_WEBHOOK_SECRET="${STRIPE_WEBHOOK_SECRET:-whsec_gannan_dev}"
     echo "Payments: Stripe on stripe-mock ($stripe_mock), and cash on delivery"
 else
