@@ -165,13 +165,21 @@ def change_stock(sku_id: int, delta: int) -> int | None:
     ).scalar_one_or_none()
 
 
+def sold_out_changed(new_stock: int, delta: int) -> bool:
+    """Whether a stock change made the SKU sold out, or available again: the only
+    stock changes search has to hear about."""
+    return new_stock == 0 if delta < 0 else new_stock == delta
+
+
 def adjust_stock(product_id: int, sku_id: int, delta: int) -> Sku:
     sku = sku_or_404(product_id, sku_id)
-    if change_stock(sku.id, delta) is None:
+    new_stock = change_stock(sku.id, delta)
+    if new_stock is None:
         db.session.rollback()
         raise Conflict(f"Only {sku.stock} in stock; cannot remove {-delta}.",
                        code="insufficient_stock")
-    queue_reindex([product_id])
+    if sold_out_changed(new_stock, delta):
+        queue_reindex([product_id])
     db.session.commit()
     db.session.refresh(sku)
     return sku

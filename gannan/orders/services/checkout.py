@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.access import is_listed
 from gannan.catalog.models import Sku
-from gannan.catalog.services.products import change_stock
+from gannan.catalog.services.products import change_stock, sold_out_changed
 from gannan.catalog.indexing import queue_reindex
 from gannan.orders.addresses import resolve_address
 from gannan.orders.gateway import create_payment_intent, stripe_enabled
@@ -112,7 +112,6 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
     try:
         db.session.flush()
         order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
-        queue_reindex({line.product_id for so in order.seller_orders for line in so.lines})
         db.session.commit()
     except IntegrityError:
         # A concurrent request with the same key won; ours reserved nothing in the end.
@@ -141,9 +140,12 @@ def _reserve_and_split(items) -> list[SellerOrder]:
         if not is_listed(sku.product):
             raise Conflict(f"{sku.product.title} is no longer for sale.",
                            code="sku_unavailable", sku_id=sku.id)
-        if change_stock(sku.id, -item.quantity) is None:
+        left = change_stock(sku.id, -item.quantity)
+        if left is None:
             raise Conflict(f"{sku.product.title} {sku.spec} is out of stock.",
                            code="out_of_stock", sku_id=sku.id)
+        if sold_out_changed(left, -item.quantity):
+            queue_reindex([sku.product_id])
         product = sku.product
         by_seller[product.seller_id].append(OrderLine(
             sku_id=sku.id, product_id=product.id, category_id=product.category_id,

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from gannan.catalog.indexing import queue_reindex
-from gannan.catalog.services.products import change_stock
+from gannan.catalog.services.products import change_stock, sold_out_changed
 from gannan.orders.models import (
     Order,
     OrderStatus,
@@ -73,8 +73,8 @@ def transition(seller_order: SellerOrder, target: SellerOrderStatus, actor_id: i
 
 def release_stock(seller_order: SellerOrder) -> None:
     for line in seller_order.lines:
-        change_stock(line.sku_id, line.quantity)
-    queue_reindex(line.product_id for line in seller_order.lines)
+        if sold_out_changed(change_stock(line.sku_id, line.quantity), line.quantity):
+            queue_reindex([line.product_id])
 
 
 def mark_paid(seller_order: SellerOrder, when: datetime, source: str) -> None:
