@@ -54,6 +54,8 @@ def register_extensions(app: Flask) -> None:
     import gannan.platform.models  # noqa: F401
     import gannan.platform.tasks  # noqa: F401
     import gannan.reporting.models  # noqa: F401
+    import gannan.reporting.monthly  # noqa: F401 - the certified-report guard
+    import gannan.reporting.tasks  # noqa: F401
     from gannan.catalog.indexing import init_indexing
 
     init_indexing(app)
@@ -63,8 +65,9 @@ def register_blueprints(app: Flask) -> None:
     from gannan.catalog.routes import BLUEPRINTS as CATALOG
     from gannan.orders.routes import BLUEPRINTS as ORDERS
     from gannan.platform.routes import BLUEPRINTS as PLATFORM
+    from gannan.reporting.routes import BLUEPRINTS as REPORTING
 
-    for blueprint in PLATFORM + CATALOG + ORDERS:
+    for blueprint in PLATFORM + CATALOG + ORDERS + REPORTING:
         api.register_blueprint(blueprint)
 
 
@@ -90,7 +93,9 @@ def register_health(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     from gannan.catalog.cli import search_cli
     from gannan.platform.cli import demo_cli, users_cli
+    from gannan.reporting.cli import reports_cli
 
     app.cli.add_command(users_cli)
+    app.cli.add_command(reports_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(search_cli)

@@ -13,7 +13,9 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "DATABASE_URL")
+REQUIRED_IN_PRODUCTION = (
+    "SECRET_KEY", "DATABASE_URL", "REPORT_SIGNING_KEY", "PLATFORM_OPERATOR_USCC",
+)
 
 
 class ConfigError(RuntimeError):
@@ -60,8 +62,9 @@ def normalise_database_url(url: str) -> str:
 def beat_schedule() -> dict[str, Any]:
     from gannan.catalog.tasks import BEAT_SCHEDULE as CATALOG
     from gannan.orders.tasks import BEAT_SCHEDULE as ORDERS
+    from gannan.reporting.tasks import BEAT_SCHEDULE as REPORTING
 
-    return {**CATALOG, **ORDERS}
+    return {**CATALOG, **ORDERS, **REPORTING}
 
 
 def settings_from_env(instance_path: str) -> dict[str, Any]:
@@ -117,6 +120,14 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "STRIPE_API_KEY": stripe_key,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # Ed25519 private key (PEM, PKCS#8) that signs certified reports; required in
+        # production, generated into the instance folder in development.
+        "REPORT_SIGNING_KEY": os.environ.get("REPORT_SIGNING_KEY", ""),
+        # Who receives award (1): the platform operator.
+        "PLATFORM_OPERATOR_NAME": os.environ.get("PLATFORM_OPERATOR_NAME",
+                                                 "赣南特色产品网络销售平台运营方"),
+        # A made-up but well-formed code for development; production must set the real one.
+        "PLATFORM_OPERATOR_USCC": os.environ.get("PLATFORM_OPERATOR_USCC", "91360700MA3GNPT0XH"),
         # Unpaid Stripe orders release their stock after this many minutes.
         "ORDER_PAYMENT_MINUTES": _env_int("ORDER_PAYMENT_MINUTES", 30),
         # Delivered orders the buyer does not confirm complete after this many days.

@@ -5,7 +5,16 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gannan.platform.extensions import db
@@ -48,3 +57,92 @@ class LedgerEntry(db.Model):
     buyer_province: Mapped[str] = mapped_column(String(30))
     buyer_city: Mapped[str] = mapped_column(String(30))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReportStatus(str, enum.Enum):
+    DRAFT = "draft"
+    CERTIFIED = "certified"
+
+
+class MonthlyReport(db.Model):
+    """One version of a month's report.  A certified version never changes: its content,
+    hash and signature are written once; a correction is a new version that names the
+    one it supersedes and why."""
+
+    __tablename__ = "monthly_reports"
+    __table_args__ = (UniqueConstraint("period", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)  # YYYY-MM, Asia/Shanghai
+    version: Mapped[int] = mapped_column(Integer)
+    status: Mapped[ReportStatus] = mapped_column(_enum(ReportStatus, "report_status"))
+    content: Mapped[str] = mapped_column(Text)  # canonical JSON
+    sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128), nullable=True)  # base64
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("monthly_reports.id"),
+                                                      nullable=True)
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    generated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    certified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    certified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class SigningKey(db.Model):
+    """Public half of every key that ever signed a report, so old reports stay verifiable
+    after a rotation."""
+
+    __tablename__ = "signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    public_key: Mapped[str] = mapped_column(String(64))  # raw Ed25519, base64
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ExternalSales(db.Model):
+    """An enterprise's externally certified annual sales (other shops and platforms),
+    recorded by the bureau; certified annual sales = platform + external."""
+
+    __tablename__ = "external_sales"
+    __table_args__ = (UniqueConstraint("seller_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    online_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    agricultural_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    upstream_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LivestreamBase(db.Model):
+    """A live-streaming base; its sales are the ledger's livestream sales whose channel
+    reference is one of its live rooms."""
+
+    __tablename__ = "livestream_bases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    operator_name: Mapped[str] = mapped_column(String(120))  # the enterprise paid the award
+    operator_uscc: Mapped[str] = mapped_column(String(18))
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    area_m2: Mapped[int] = mapped_column(Integer)
+    rooms: Mapped[int] = mapped_column(Integer)
+    resident_enterprises: Mapped[int] = mapped_column(Integer)
+    hosts: Mapped[int] = mapped_column(Integer)
+    live_rooms: Mapped[list[str]] = mapped_column(JSON, default=list)
+    awarded_tiers: Mapped[list[int]] = mapped_column(JSON, default=list)  # tiers already paid
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AwardSettingsRecord(db.Model):
+    """The bureau's award settings, a new row per change (the latest one applies)."""
+
+    __tablename__ = "award_settings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    settings: Mapped[dict] = mapped_column(JSON)
+    changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,231 @@
+"""Monthly reports: built from the ledger, stored as versions, certified by signature.
+
+The content holds no timestamp or other accident of the run, so building the same
+month from the same data gives byte-identical canonical content.  A report is
+built entirely in memory and written in one transaction: a worker killed half-way
+leaves nothing, and the retry produces the same content.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.exc import IntegrityError
+
+from gannan.catalog.models import Category
+from gannan.platform.errors import Conflict, NotFound, ValidationFailed
+from gannan.platform.extensions import db
+from gannan.platform.models import County, Seller, User
+from gannan.platform.types import utcnow
+from gannan.reporting import metrics
+from gannan.reporting.awards_service import award_estimate, plan_targets
+from gannan.reporting.metrics import Month
+from gannan.reporting.models import MonthlyReport, ReportStatus
+from gannan.reporting.signing import ALGORITHM, canonical, sha256_hex, sign
+
+FORMAT = "gannan-monthly-report/1"
+PLATFORM_NAME = "赣南特色产品网络销售平台"
+
+
+def parse_period(text: str) -> Month:
+    try:
+        return Month.parse(text)
+    except ValueError as exc:
+        raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).", code="invalid_period",
+                               field="period") from exc
+
+
+def percent(numerator: int, denominator: int, places: int = 2) -> str | None:
+    """An exact ratio as a percentage string, rounded half up: 1/3 → '33.33'."""
+    if denominator == 0:
+        return None
+    value = Fraction(numerator * 100, denominator)
+    quantum = Decimal(1).scaleb(-places)
+    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        quantum, rounding=ROUND_HALF_UP))
+
+
+def _comparison(month: Month, other: Month, current_fen: int) -> dict[str, Any] | None:
+    if not metrics.any_sales(other, other):
+        return None
+    previous = metrics.totals(*metrics.month_range(other, other))["online_retail_fen"]
+    return {"previous_period": str(other), "online_retail_fen": previous,
+            "change_fen": current_fen - previous,
+            "change_percent": percent(current_fen - previous, previous)}
+
+
+def _by_county(start, end) -> list[dict[str, Any]]:
+    rows = {r["origin_county_code"]: r for r in metrics.grouped(start, end, "county")}
+    counties = db.session.scalars(db.select(County).where(County.retired.is_(False))
+                                  .order_by(County.code))
+    out = []
+    for county in counties:
+        row = {k: rows.get(county.code, {}).get(k, 0) for k in metrics.MEASURES}
+        row["sellers"] = row.pop("active_sellers")
+        out.append({"county_code": county.code, "county": county.name, **row})
+    return out
+
+
+def _by_category(start, end) -> list[dict[str, Any]]:
+    categories = {c.id: c for c in db.session.scalars(db.select(Category))}
+    rows = sorted(metrics.grouped(start, end, "category"),
+                  key=lambda r: (categories[r["category_id"]].position, r["category_id"]))
+    return [{"category": categories[r["category_id"]].slug,
+             "category_name": categories[r["category_id"]].name,
+             **{k: r[k] for k in metrics.MEASURES}} for r in rows]
+
+
+def _by_seller(start, end) -> list[dict[str, Any]]:
+    rows = metrics.grouped(start, end, "seller")
+    sellers = {s.id: s for s in db.session.scalars(
+        db.select(Seller).where(Seller.id.in_([r["seller_id"] for r in rows])))}
+    rows.sort(key=lambda r: (-r["online_retail_fen"], r["seller_id"]))
+    return [{"seller_id": r["seller_id"], "seller": sellers[r["seller_id"]].name,
+             "county_code": sellers[r["seller_id"]].county_code,
+             **{k: r[k] for k in metrics.MEASURES}} for r in rows]
+
+
+def build_content(month: Month) -> dict[str, Any]:
+    """The report of one month, as plain JSON-able data (integer fen, strings)."""
+    start, end = metrics.month_range(month, month)
+    current = metrics.totals(start, end)
+    january = Month(month.year, 1)
+    return {
+        "format": FORMAT,
+        "period": str(month),
+        "timezone": "Asia/Shanghai",
+        "currency": "CNY",
+        "amounts": "fen",
+        "platform": PLATFORM_NAME,
+        "totals": current,
+        "upstream_destination": metrics.totals(start, end, metrics.DESTINATIONS),
+        "by_county": _by_county(start, end),
+        "by_category": _by_category(start, end),
+        "by_seller": _by_seller(start, end),
+        "by_channel": sorted(metrics.grouped(start, end, "channel"), key=lambda r: r["channel"]),
+        "year_to_date": {"from": str(january), "to": str(month),
+                         **metrics.totals(*metrics.month_range(january, month))},
+        "month_on_month": _comparison(month, month.previous(), current["online_retail_fen"]),
+        "year_on_year": _comparison(month, Month(month.year - 1, month.month),
+                                    current["online_retail_fen"]),
+        "monthly_trend": metrics.per_month(january, month, {
+            k: metrics.MEASURES[k] for k in ("online_retail_fen", "agricultural_fen")}),
+        "plan_targets": plan_targets(month),
+        "award_estimate": award_estimate(month.year, month),
+    }
+
+
+# --- versions ------------------------------------------------------------------------------
+
+
+def versions(period: str) -> list[MonthlyReport]:
+    return list(db.session.scalars(db.select(MonthlyReport).where(MonthlyReport.period == period)
+                                   .order_by(MonthlyReport.version)))
+
+
+def listing(year: int | None, drafts: bool) -> list[MonthlyReport]:
+    query = db.select(MonthlyReport).order_by(MonthlyReport.period, MonthlyReport.version)
+    if year is not None:
+        query = query.where(MonthlyReport.period.like(f"{year:04d}-%"))
+    if not drafts:
+        query = query.where(MonthlyReport.status == ReportStatus.CERTIFIED)
+    return list(db.session.scalars(query))
+
+
+def generate(period: str) -> MonthlyReport:
+    """Build the month and keep it as its draft.  A certified version is never touched:
+    identical content leaves it as the answer, different content becomes a new draft
+    version (a correction candidate)."""
+    month = parse_period(period)
+    text = canonical(build_content(month))
+    digest = sha256_hex(text)
+    existing = versions(str(month))
+    latest = existing[-1] if existing else None
+    if latest is not None and latest.sha256 == digest:
+        return latest
+    if latest is not None and latest.status is ReportStatus.DRAFT:
+        latest.content, latest.sha256, latest.generated_at = text.decode(), digest, utcnow()
+        db.session.commit()
+        return latest
+    report = MonthlyReport(period=str(month), version=(latest.version + 1) if latest else 1,
+                           status=ReportStatus.DRAFT, content=text.decode(), sha256=digest)
+    db.session.add(report)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent build of the same month stored it first
+        db.session.rollback()
+        return versions(str(month))[-1]
+    return report
+
+
+def certify(period: str, version: int | None, actor: User, reason: str | None) -> MonthlyReport:
+    existing = versions(str(parse_period(period)))
+    drafts = [r for r in existing if r.status is ReportStatus.DRAFT]
+    report = next((r for r in existing if r.version == version), None) if version \
+        else (drafts[-1] if drafts else None)
+    if report is None:
+        raise NotFound("No such report version; generate the month first.",
+                       code="report_not_found")
+    if report.status is ReportStatus.CERTIFIED:
+        raise Conflict("This version is already certified.", code="already_certified")
+    previous = [r for r in existing if r.status is ReportStatus.CERTIFIED]
+    if previous and not (reason and reason.strip()):
+        raise ValidationFailed("A correction must say why it supersedes the certified "
+                               f"version {previous[-1].version}.",
+                               code="correction_reason_required", field="reason")
+    signature = sign(report.content.encode())
+    report.signature, report.key_id = signature.signature, signature.key_id
+    report.status, report.certified_at, report.certified_by_id = (
+        ReportStatus.CERTIFIED, utcnow(), actor.id)
+    if previous:
+        report.supersedes_id, report.correction_reason = previous[-1].id, reason.strip()
+    db.session.commit()
+    return report
+
+
+def current(period: str, version: int | None = None, drafts: bool = False) -> MonthlyReport:
+    """A version, or the newest certified one (or newest draft, for admins)."""
+    existing = versions(str(parse_period(period)))
+    if version is not None:
+        found = next((r for r in existing if r.version == version), None)
+    else:
+        certified = [r for r in existing if r.status is ReportStatus.CERTIFIED]
+        found = certified[-1] if certified else (existing[-1] if existing and drafts else None)
+    if found is None or (found.status is ReportStatus.DRAFT and not drafts):
+        raise NotFound(f"No certified report for {period}.", code="report_not_found")
+    return found
+
+
+def envelope(report: MonthlyReport) -> dict[str, Any]:
+    """What a download holds: the content and, once certified, what proves it."""
+    superseded = db.session.get(MonthlyReport, report.supersedes_id) \
+        if report.supersedes_id else None
+    return {
+        "report": json.loads(report.content),
+        "certification": {
+            "period": report.period, "version": report.version, "status": report.status.value,
+            "algorithm": ALGORITHM, "sha256": report.sha256, "signature": report.signature,
+            "key_id": report.key_id,
+            "certified_at": report.certified_at.isoformat() if report.certified_at else None,
+            "supersedes_version": superseded.version if superseded else None,
+            "correction_reason": report.correction_reason,
+        },
+    }
+
+
+IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "key_id",
+             "supersedes_id", "correction_reason", "certified_at", "certified_by_id")
+
+
+@event.listens_for(MonthlyReport, "before_update")
+def _certified_reports_never_change(mapper, connection, target: MonthlyReport) -> None:
+    state = inspect(target)
+    was_certified = state.attrs.status.history.deleted or [target.status]
+    if ReportStatus.CERTIFIED in was_certified and any(
+            state.attrs[name].history.has_changes() for name in IMMUTABLE):
+        raise Conflict("A certified report cannot change; certify a correction instead.",
+                       code="report_immutable")

@@ -1,0 +1,110 @@
+"""marshmallow schemas of metrics, bureau inputs, awards and monthly reports."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from gannan.platform.schemas import text
+
+PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM.")
+FEN = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**15))
+
+
+class MetricsArgsSchema(Schema):
+    from_ = fields.String(required=True, data_key="from", validate=PERIOD)
+    to = fields.String(required=True, validate=PERIOD)
+    group_by = fields.String(load_default=None, validate=validate.OneOf(
+        ["county", "category", "seller", "channel", "month"]))
+
+
+class MetricsSchema(Schema):
+    period = fields.Dict()
+    totals = fields.Dict(keys=fields.String(), values=fields.Integer())
+    upstream_destination = fields.Dict(keys=fields.String(), values=fields.Integer())
+    groups = fields.List(fields.Dict(), allow_none=True)
+
+
+class YearArgsSchema(Schema):
+    year = fields.Integer(required=True, validate=validate.Range(min=2024, max=2100))
+
+
+class ReportListArgsSchema(Schema):
+    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+
+
+class VersionArgsSchema(Schema):
+    version = fields.Integer(validate=validate.Range(min=1))
+
+
+class ExternalSalesSchema(Schema):
+    seller_id = fields.Integer(required=True, strict=True)
+    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2024,
+                                                                                max=2100))
+    online_fen = FEN
+    agricultural_fen = fields.Integer(load_default=0, strict=True,
+                                      validate=validate.Range(min=0, max=10**15))
+    upstream_fen = fields.Integer(load_default=0, strict=True,
+                                  validate=validate.Range(min=0, max=10**15))
+    note = text(500, load_default=None)
+
+
+class LivestreamBaseSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    name = text(120, required=True)
+    operator_name = text(120, required=True)
+    operator_uscc = fields.String(required=True, validate=validate.Length(min=18, max=24))
+    county_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
+    area_m2 = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    rooms = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    resident_enterprises = fields.Integer(required=True, strict=True,
+                                          validate=validate.Range(min=0))
+    hosts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    live_rooms = fields.List(text(120), required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"description": "channel_ref values of its live rooms"})
+    awarded_tiers = fields.List(fields.Integer(validate=validate.OneOf([1, 2])),
+                                load_default=list)
+
+
+class ReportRequestSchema(Schema):
+    period = fields.String(required=True, validate=PERIOD)
+
+
+class CertifySchema(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={
+        "description": "Required when this version corrects a certified one"})
+
+
+class ReportVersionSchema(Schema):
+    period = fields.String()
+    version = fields.Integer()
+    status = fields.String(attribute="status.value")
+    sha256 = fields.String()
+    key_id = fields.String(allow_none=True)
+    supersedes_id = fields.Integer(allow_none=True)
+    correction_reason = fields.String(allow_none=True)
+    generated_at = fields.DateTime()
+    certified_at = fields.DateTime(allow_none=True)
+
+
+class ReportListSchema(Schema):
+    items = fields.List(fields.Nested(ReportVersionSchema))
+
+
+class TaskSchema(Schema):
+    task_id = fields.String()
+    period = fields.String()
+    status_url = fields.String()
+
+
+class SigningKeysSchema(Schema):
+    algorithm = fields.String()
+    keys = fields.List(fields.Dict())
+
+
+class VerdictSchema(Schema):
+    valid = fields.Boolean()
+    reason = fields.String()
+    period = fields.String(allow_none=True)
+    version = fields.Integer(allow_none=True)
+    key_id = fields.String(allow_none=True)

@@ -1,0 +1,36 @@
+"""Report building on Celery: on demand, and on the 1st of each month at 02:00 Shanghai."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from celery.schedules import crontab
+
+
+@shared_task(name="reporting.build_monthly_report", bind=True, max_retries=3,
+             autoretry_for=(ConnectionError,), retry_backoff=True)
+def build_monthly_report(self, period: str) -> dict[str, object]:
+    """Build a month into its draft version; a certified version is never changed."""
+    from gannan.reporting.monthly import generate
+
+    report = generate(period)
+    return {"period": report.period, "version": report.version, "status": report.status.value,
+            "sha256": report.sha256}
+
+
+@shared_task(name="reporting.build_previous_month")
+def build_previous_month() -> dict[str, object]:
+    """The scheduled run: last month, as the calendar in Ganzhou has it."""
+    from gannan.platform.types import shanghai_today
+    from gannan.reporting.metrics import Month
+
+    today = shanghai_today()
+    return build_monthly_report(str(Month(today.year, today.month).previous()))
+
+
+BEAT_SCHEDULE = {
+    "monthly-report": {
+        "task": "reporting.build_previous_month",
+        # keywords: the positional order is minute, hour, day_of_week, day_of_month
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+}
