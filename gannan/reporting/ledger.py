@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import event
+
 from gannan.orders.models import OrderLine, Refund, SellerOrder
+from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
 from gannan.reporting.models import EntryKind, LedgerEntry
 
@@ -44,3 +47,10 @@ def record_refund(refund: Refund, when: datetime) -> None:
         if amount:
             db.session.add(_entry(EntryKind.REFUND, f"refund:{refund.id}", when,
                                   lines[int(line_id)], -amount, 0))
+
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerEntry, "before_delete")
+def _append_only(mapper, connection, target: LedgerEntry) -> None:
+    raise Conflict("The sales ledger is append-only: record a correction as a new row.",
+                   code="ledger_append_only")
