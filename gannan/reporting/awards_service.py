@@ -133,10 +133,15 @@ def _enterprises(year: int, through: Month, settings: AwardSettings) -> list[Ent
 
 
 def _bases(year: int, through: Month, settings: AwardSettings) -> list[AwardBase]:
+    rows = list(db.session.scalars(db.select(LivestreamBase).order_by(LivestreamBase.id)))
+    if not rows:
+        return []
+    by_room = {y: metrics.livestream_sales_by_room(*_year_range(y, through))
+               for y in range(settings.base_year, year + 1)}
     bases = []
-    for base in db.session.scalars(db.select(LivestreamBase).order_by(LivestreamBase.id)):
-        sales = {y: max(metrics.livestream_sales(*_year_range(y, through), base.live_rooms), 0)
-                 for y in range(settings.base_year, year + 1)}
+    for base in rows:
+        sales = {y: max(sum(rooms.get(ref, 0) for ref in base.live_rooms), 0)
+                 for y, rooms in by_room.items()}
         bases.append(AwardBase(
             id=base.id, uscc=base.operator_uscc, name=base.name, area_m2=base.area_m2,
             rooms=base.rooms, resident_enterprises=base.resident_enterprises, hosts=base.hosts,

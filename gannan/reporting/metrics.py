@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from sqlalchemy import and_, case, distinct, func, or_
+from sqlalchemy import and_, case, distinct, func
 
 from gannan.platform.counties import CURRENT
 from gannan.platform.extensions import db
@@ -148,8 +148,9 @@ def annual_by_seller_between(start: datetime, end: datetime) -> dict[int, dict[s
     return {row["seller_id"]: row for row in grouped(start, end, "seller", measures)}
 
 
-def livestream_sales(start: datetime, end: datetime, refs: list[str]) -> int:
-    if not refs:
-        return 0
-    return int(db.session.scalar(db.select(_sum()).where(
-        _between(start, end), L.channel == "livestream", or_(L.channel_ref.in_(refs)))))
+def livestream_sales_by_room(start: datetime, end: datetime) -> dict[str, int]:
+    """Live-stream sales per live room (channel reference) in a range, in one query."""
+    query = (db.select(L.channel_ref, _sum()).where(_between(start, end),
+                                                    L.channel == "livestream")
+             .group_by(L.channel_ref))
+    return {ref: int(total) for ref, total in db.session.execute(query) if ref}
