@@ -1,0 +1,628 @@
+"""Checkout on PostgreSQL through the real app: the last units under contention, and latency.
+
+    .venv/bin/python -m bench.checkout [--rounds 5] [--shoppers 200] [--units 50]
+                                       [--database-url postgresql+psycopg://...]
+
+1. Recreates the database named by ``--database-url`` (``gannan_bench``; never
+   ``gannan_test``, which the test suite drops), migrates it and seeds it through the
+   app's models and services: three approved sellers with one published product each,
+   ``--shoppers`` shopper accounts with a cart, and a bearer token for each.
+2. Serves ``gannan:create_app()`` with gunicorn (gthread) on 127.0.0.1: Celery eager,
+   SQLite search index in a temp dir, Stripe through stripe-mock when it answers.
+   The default 4 workers x 8 threads: two processes per core so both cores run Python
+   despite the GIL, threads so a request waiting on the SKU's row lock (or on
+   PostgreSQL's commit) does not idle its process; 32 transactions at once stays well
+   inside PostgreSQL's default 100 connections, next to the baseline's 32.
+3. Contention, ``--rounds`` times after ``--warmup-rounds``: one SKU has ``--units`` in
+   stock and every shopper has one of it in the cart; all shoppers POST /checkout at
+   once.  Exactly ``--units`` must get 201, the rest 409 ``out_of_stock``; the stock
+   must end at 0 with exactly ``--units`` new orders.  In the same round a plain SQL
+   loop makes the same conditional updates (``--shoppers`` threads, one transaction
+   each) as the baseline; the ratio API/SQL is the number to watch.
+4. Latency: one shopper checks out a three-seller cart ``--iterations`` times, the cart
+   refilled through the API between checkouts (not timed): p50/p95/p99 of the checkout
+   request, for cash on delivery and (with stripe-mock) Stripe.
+
+Prints a table, writes ``bench/results/checkout-<UTC timestamp>.json`` and exits 1 when
+any verification failed.  Everything goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from bench.harness import (
+    HOST,
+    PROJECT_ROOT,
+    BenchError,
+    GunicornServer,
+    Target,
+    fetch,
+    gannan_env,
+    prepare_gannan_db,
+)
+
+DEFAULT_DATABASE_URL = "postgresql+psycopg://gannan:gannan@127.0.0.1:5432/gannan_bench"
+PROTECTED_DATABASES = {"gannan_test", "gannan", "postgres", "template0", "template1"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+DEFAULT_STRIPE_BASE = "http://127.0.0.1:12111"  # stripe-mock as .ci/services.sh starts it
+STRIPE_KEY = "sk_test_gannan"
+ADDRESS = {"recipient": "王小明", "phone": "13912345678", "province": "上海", "city": "上海",
+           "county": "浦东新区", "detail": "x"}
+PLENTY = 1_000_000  # stock of the latency cart's SKUs
+LATENCY_WARMUP = 10  # untimed checkouts before each latency run
+REQUEST_TIMEOUT = 60.0
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+CONDITIONAL_UPDATE = "UPDATE skus SET stock = stock - 1 WHERE id = %s AND stock >= 1 RETURNING stock"
+
+# (USCC type digits, county code, seller name, category, product title)
+SELLERS = [
+    ("93", "360722", "信丰县基准脐橙专业合作社", "navel_orange", "基准脐橙 5kg"),
+    ("91", "360732", "兴国县基准茶油有限公司", "camellia_oil", "基准山茶油 1L"),
+    ("92", "360733", "会昌县基准米粉厂", "rice_noodles", "基准米粉 2.5kg"),
+]
+
+
+@dataclass
+class Fixture:
+    """What the seed made and the rounds use."""
+
+    contended_sku: int  # the SKU whose last units everyone wants
+    cart_skus: list[int]  # one SKU of each seller, plenty in stock: the three-seller cart
+    shopper_carts: list[int]  # cart id of each contention shopper
+    shopper_tokens: list[str]
+    latency_token: str
+
+
+@dataclass
+class Reply:
+    """One HTTP answer, reduced to what the checks need."""
+
+    status: int
+    code: str | None  # a problem's ``code``
+    order_id: int | None
+    seconds: float
+
+
+# --- the database ------------------------------------------------------------------
+
+
+def conninfo(url: str, database: str | None = None) -> str:
+    """libpq connection string for a SQLAlchemy URL (any driver suffix dropped)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def check_database_url(url: str) -> str:
+    """The URL if it is a local PostgreSQL database this benchmark may drop."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise BenchError(f"the checkout benchmark needs PostgreSQL, not {parsed.drivername}")
+    if parsed.host not in LOCAL_HOSTS:
+        raise BenchError(f"refusing a database outside {HOST}: {parsed.host}")
+    if parsed.database in PROTECTED_DATABASES:
+        raise BenchError(f"refusing to drop {parsed.database}; name a database of its own")
+    return url
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database (as its owner, from ``postgres``)."""
+    name = make_url(url).database
+    with psycopg.connect(conninfo(url, database="postgres"), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def build_app(env: dict[str, str]):
+    """The app on the benchmark's database and settings, for seeding in-process."""
+    from gannan import create_app
+    from gannan.platform.config import normalise_database_url
+
+    return create_app({
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(env["DATABASE_URL"]),
+        "SECRET_KEY": env["SECRET_KEY"],
+        "SEARCH_BACKEND": "sqlite",
+        "SEARCH_INDEX_PATH": env["SEARCH_INDEX_PATH"],
+        "CELERY": {"broker_url": "memory://", "result_backend": None, "task_always_eager": True},
+        "STRIPE_API_KEY": "",
+    })
+
+
+def seed(env: dict[str, str], shoppers: int) -> Fixture:
+    """Sellers, products and shoppers through the app's models and services."""
+    from gannan.platform.extensions import db
+
+    app = build_app(env)
+    with app.app_context():
+        owners = _insert_users("owner", len(SELLERS))
+        contended, cart_skus = _sellers_and_products(owners)
+        users = _insert_users("shopper", shoppers + 1)
+        carts = _carts_for(users)
+        tokens = _tokens_for(users)
+        db.session.commit()
+        db.engine.dispose()
+    return Fixture(contended_sku=contended, cart_skus=cart_skus,
+                   shopper_carts=carts[1:], shopper_tokens=tokens[1:], latency_token=tokens[0])
+
+
+def _insert_users(prefix: str, count: int) -> list[int]:
+    """``count`` accounts in one INSERT, all with one precomputed password hash."""
+    from sqlalchemy import insert
+
+    from gannan.platform.auth import hash_password
+    from gannan.platform.extensions import db
+    from gannan.platform.models import User
+    from gannan.platform.types import utcnow
+
+    password_hash = hash_password(f"bench-{prefix}")
+    rows = [{"email": f"{prefix}{i}@bench.gannan.test", "password_hash": password_hash,
+             "display_name": f"{prefix} {i}", "is_active": True, "created_at": utcnow()}
+            for i in range(count)]
+    return list(db.session.scalars(insert(User).returning(User.id, sort_by_parameter_order=True),
+                                   rows))
+
+
+def _sellers_and_products(owner_ids: list[int]) -> tuple[int, list[int]]:
+    """Approved sellers, one published product each with two SKUs.
+
+    Returns the contended SKU (first seller's ``LAST``) and each seller's ``BULK`` SKU.
+    """
+    from datetime import date
+
+    from gannan.catalog.services import products
+    from gannan.platform.demo import demo_uscc
+    from gannan.platform.extensions import db
+    from gannan.platform.models import (
+        MemberRole,
+        Qualification,
+        QualificationKind,
+        Seller,
+        SellerKind,
+        SellerMember,
+        SellerStatus,
+    )
+
+    kinds = {"91": SellerKind.ENTERPRISE, "92": SellerKind.INDIVIDUAL_BUSINESS,
+             "93": SellerKind.COOPERATIVE}
+    last, bulk = [], []
+    for n, (owner_id, (type_digits, county, name, category, title)) in enumerate(
+            zip(owner_ids, SELLERS), start=1):
+        uscc = demo_uscc(type_digits + county, f"MA{n:07d}")
+        seller = Seller(name=name, uscc=uscc, kind=kinds[type_digits], county_code=county,
+                        contact_name="基准", contact_phone=f"1390797{n:04d}",
+                        address=f"江西省赣州市 基准路{n}号", status=SellerStatus.APPROVED)
+        seller.members.append(SellerMember(user_id=owner_id, role=MemberRole.OWNER))
+        seller.qualifications.append(Qualification(
+            kind=QualificationKind.BUSINESS_LICENCE, number=uscc,
+            valid_from=date(2020, 1, 1), valid_until=None))
+        db.session.add(seller)
+        db.session.commit()
+        product = products.create_product({
+            "seller_id": seller.id, "title": title, "category": category,
+            "origin_county_code": county, "description": "基准测试商品",
+            "skus": [{"code": "LAST", "spec": "最后几件", "price_fen": 5000, "stock": 0},
+                     {"code": "BULK", "spec": "大量现货", "price_fen": 3000, "stock": PLENTY}],
+        })
+        products.publish_product(product.id)
+        skus = {sku.code: sku.id for sku in product.skus}
+        last.append(skus["LAST"])
+        bulk.append(skus["BULK"])
+    return last[0], bulk
+
+
+def _carts_for(user_ids: list[int]) -> list[int]:
+    from sqlalchemy import insert
+
+    from gannan.orders.models import Cart
+    from gannan.platform.extensions import db
+
+    return list(db.session.scalars(insert(Cart).returning(Cart.id, sort_by_parameter_order=True),
+                                   [{"user_id": uid} for uid in user_ids]))
+
+
+def _tokens_for(user_ids: list[int]) -> list[str]:
+    from gannan.platform.auth import issue_token
+    from gannan.platform.extensions import db
+    from gannan.platform.models import User
+
+    users = {u.id: u for u in db.session.scalars(db.select(User).where(User.id.in_(user_ids)))}
+    return [issue_token(users[uid])[0] for uid in user_ids]
+
+
+# --- HTTP --------------------------------------------------------------------------
+
+
+def call(base_url: str, method: str, path: str, token: str, body: dict[str, Any],
+         key: str | None = None) -> Reply:
+    """One JSON request on a fresh connection, timed from connect to the last byte."""
+    if not base_url.startswith(f"http://{HOST}:"):
+        raise BenchError(f"refusing to send a request outside {HOST}: {base_url}")
+    port = int(base_url.rsplit(":", 1)[1])
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if key:
+        headers["Idempotency-Key"] = key
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
+    try:
+        conn.request(method, path, body=json.dumps(body).encode(), headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+    finally:
+        conn.close()
+    seconds = time.perf_counter() - started
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+    return Reply(resp.status, data.get("code"), data.get("id") if resp.status < 300 else None,
+                 seconds)
+
+
+def checkout(base_url: str, token: str, payment_method: str) -> Reply:
+    body = {"payment_method": payment_method, "address": ADDRESS}
+    return call(base_url, "POST", "/api/v1/checkout", token, body, key=str(uuid.uuid4()))
+
+
+def concurrently(count: int, task: Callable[[int], Any]) -> tuple[list[Any], float]:
+    """Run ``task(i)`` for i < count on ``count`` threads released together by a barrier.
+
+    Returns the results (an exception counts as a result) and the wall time from the
+    first task's start to the last one's end.
+    """
+    barrier = threading.Barrier(count)
+    results: list[Any] = [None] * count
+    spans: list[tuple[float, float]] = [(0.0, 0.0)] * count
+
+    def run(i: int) -> None:
+        barrier.wait()
+        start = time.perf_counter()
+        try:
+            results[i] = task(i)
+        except Exception as exc:  # noqa: BLE001 - reported by the round's checks
+            results[i] = exc
+        spans[i] = (start, time.perf_counter())
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, max(end for _, end in spans) - min(start for start, _ in spans)
+
+
+# --- contention --------------------------------------------------------------------
+
+
+def reset_contended(conn: psycopg.Connection, fixture: Fixture, units: int) -> int:
+    """Stock back to ``units``, every shopper's cart holding one of it; returns the
+    highest order id so far (orders above it are this round's)."""
+    with conn.transaction():
+        conn.execute("UPDATE skus SET stock = %s WHERE id = %s", (units, fixture.contended_sku))
+        conn.execute("DELETE FROM cart_items WHERE cart_id = ANY(%s)", (fixture.shopper_carts,))
+        conn.execute("INSERT INTO cart_items (cart_id, sku_id, quantity, added_at) "
+                     "SELECT unnest(%s::int[]), %s, 1, now()",
+                     (fixture.shopper_carts, fixture.contended_sku))
+        return conn.execute("SELECT coalesce(max(id), 0) FROM orders").fetchone()[0]
+
+
+def api_round(base_url: str, conn: psycopg.Connection, fixture: Fixture,
+              units: int) -> dict[str, Any]:
+    """Every shopper checks out at once; returns the round's numbers and problems."""
+    watermark = reset_contended(conn, fixture, units)
+    tokens = fixture.shopper_tokens
+    replies, wall = concurrently(len(tokens), lambda i: checkout(base_url, tokens[i], "cod"))
+    problems = check_api_round(conn, fixture, units, watermark, replies)
+    ok = [r for r in replies if isinstance(r, Reply)]
+    created = sum(1 for r in ok if r.status == 201)
+    return {
+        "seconds": round(wall, 4), "requests": len(tokens), "created": created,
+        "out_of_stock": sum(1 for r in ok if r.status == 409 and r.code == "out_of_stock"),
+        "checkouts_per_s": round(created / wall, 1), "requests_per_s": round(len(tokens) / wall, 1),
+        "slowest_ms": round(max((r.seconds for r in ok), default=0) * 1000, 1),
+        "final_stock": stock_of(conn, fixture.contended_sku),
+        "outbox_left": conn.execute("SELECT count(*) FROM search_outbox").fetchone()[0],
+        "problems": problems,
+    }
+
+
+def stock_of(conn: psycopg.Connection, sku_id: int) -> int:
+    return conn.execute("SELECT stock FROM skus WHERE id = %s", (sku_id,)).fetchone()[0]
+
+
+def check_api_round(conn: psycopg.Connection, fixture: Fixture, units: int, watermark: int,
+                    replies: list[Any]) -> list[str]:
+    """Everything that must hold after a contention round; empty when it all does."""
+    problems = [f"request failed: {r!r}" for r in replies if not isinstance(r, Reply)]
+    ok = [r for r in replies if isinstance(r, Reply)]
+    statuses = Counter((r.status, r.code) for r in ok)
+    losers = len(replies) - units
+    if statuses[(201, None)] != units:
+        problems.append(f"{statuses[(201, None)]} checkouts succeeded, expected {units}")
+    if statuses[(409, "out_of_stock")] != losers:
+        problems.append(f"{statuses[(409, 'out_of_stock')]} out_of_stock refusals, "
+                        f"expected {losers}")
+    others = {f"{s} {c}": n for (s, c), n in statuses.items()
+              if (s, c) not in {(201, None), (409, "out_of_stock")}}
+    if others:
+        problems.append(f"unexpected answers: {others}")
+    stock = stock_of(conn, fixture.contended_sku)
+    if stock != 0:
+        problems.append(f"stock ended at {stock}, expected 0")
+    lowest = conn.execute("SELECT min(stock) FROM skus").fetchone()[0]
+    if lowest < 0:
+        problems.append(f"negative stock: {lowest}")
+    problems += _check_orders(conn, fixture, units, watermark,
+                              {r.order_id for r in ok if r.status == 201})
+    return problems
+
+
+def _check_orders(conn: psycopg.Connection, fixture: Fixture, units: int, watermark: int,
+                  answered: set[int | None]) -> list[str]:
+    """The round's orders: as many as units, each one unit of the SKU, as answered."""
+    problems = []
+    new_orders = {row[0] for row in conn.execute(
+        "SELECT id FROM orders WHERE id > %s", (watermark,))}
+    orders_with_sku, units_sold = conn.execute(
+        "SELECT count(DISTINCT so.order_id), coalesce(sum(ol.quantity), 0) FROM order_lines ol "
+        "JOIN seller_orders so ON so.id = ol.seller_order_id "
+        "WHERE so.order_id > %s AND ol.sku_id = %s", (watermark, fixture.contended_sku)).fetchone()
+    if len(new_orders) != units or orders_with_sku != units or units_sold != units:
+        problems.append(f"{len(new_orders)} new orders, {orders_with_sku} with the SKU, "
+                        f"{units_sold} units sold; expected {units} each")
+    if new_orders != answered:
+        problems.append(f"orders in the database {sorted(new_orders - answered)} not answered, "
+                        f"answered {sorted(answered - new_orders, key=str)} not in the database")
+    left = conn.execute("SELECT count(*) FROM cart_items WHERE sku_id = %s",
+                        (fixture.contended_sku,)).fetchone()[0]
+    if left != len(fixture.shopper_carts) - units:
+        problems.append(f"{left} carts still hold the SKU, expected "
+                        f"{len(fixture.shopper_carts) - units} (the refused shoppers')")
+    return problems
+
+
+def sql_round(url: str, conn: psycopg.Connection, sku_id: int, attempts: int, units: int,
+              connections: int) -> dict[str, Any]:
+    """The baseline: ``attempts`` threads each run the conditional UPDATE in its own
+    transaction, on ``connections`` pre-opened connections (the app's concurrency)."""
+    conn.execute("UPDATE skus SET stock = %s WHERE id = %s", (units, sku_id))
+    pool: queue.Queue[psycopg.Connection] = queue.Queue()
+    for _ in range(connections):
+        pool.put(psycopg.connect(conninfo(url)))
+
+    def update(_: int) -> bool:
+        db = pool.get()
+        try:
+            row = db.execute(CONDITIONAL_UPDATE, (sku_id,)).fetchone()
+            db.commit()
+            return row is not None
+        finally:
+            pool.put(db)
+
+    try:
+        results, wall = concurrently(attempts, update)
+    finally:
+        while not pool.empty():
+            pool.get().close()
+    done = sum(1 for r in results if r is True)
+    problems = [f"update failed: {r!r}" for r in results if isinstance(r, Exception)]
+    if done != units:
+        problems.append(f"{done} conditional updates succeeded, expected {units}")
+    stock = stock_of(conn, sku_id)
+    if stock != 0:
+        problems.append(f"stock ended at {stock}, expected 0")
+    return {"seconds": round(wall, 4), "attempts": attempts, "succeeded": done,
+            "updates_per_s": round(attempts / wall, 1), "final_stock": stock,
+            "problems": problems}
+
+
+# --- latency -----------------------------------------------------------------------
+
+
+def latency_run(base_url: str, fixture: Fixture, payment_method: str,
+                iterations: int) -> dict[str, Any]:
+    """Sequential checkouts of a three-seller cart; only the checkout request is timed."""
+    timings, problems = [], []
+    for i in range(LATENCY_WARMUP + iterations):
+        for sku_id in fixture.cart_skus:
+            added = call(base_url, "POST", "/api/v1/cart/items", fixture.latency_token,
+                         {"sku_id": sku_id, "quantity": 1})
+            if added.status != 201:
+                raise BenchError(f"refilling the cart failed: {added.status} {added.code}")
+        reply = checkout(base_url, fixture.latency_token, payment_method)
+        if reply.status != 201:
+            problems.append(f"checkout {i}: {reply.status} {reply.code}")
+        elif i >= LATENCY_WARMUP:
+            timings.append(reply.seconds * 1000)
+    return {"payment_method": payment_method, "iterations": iterations, **percentiles(timings),
+            "problems": problems}
+
+
+def percentiles(samples_ms: list[float]) -> dict[str, float]:
+    if len(samples_ms) < 2:
+        return {}
+    cuts = statistics.quantiles(samples_ms, n=100, method="inclusive")
+    return {"p50_ms": round(cuts[49], 2), "p95_ms": round(cuts[94], 2),
+            "p99_ms": round(cuts[98], 2), "max_ms": round(max(samples_ms), 2)}
+
+
+# --- running -----------------------------------------------------------------------
+
+
+def stripe_base(requested: str) -> str | None:
+    """The stripe-mock base URL when it answers on 127.0.0.1, else None."""
+    if not requested:
+        return None
+    try:
+        fetch(requested, Target("/v1/payment_intents"), timeout=2.0)
+    except (BenchError, OSError):
+        return None
+    return requested
+
+
+def server_env(workdir: Path, url: str, stripe: str | None) -> dict[str, str]:
+    """The real app's environment: this database, Celery eager, the SQLite index."""
+    settings = {"DATABASE_URL": url, "SEARCH_BACKEND": "sqlite"}
+    if stripe:
+        settings.update(STRIPE_API_KEY=STRIPE_KEY, STRIPE_API_BASE=stripe)
+    return gannan_env(workdir, **settings)
+
+
+def contention(server: GunicornServer, args: argparse.Namespace,
+               fixture: Fixture) -> list[dict[str, Any]]:
+    """Warm-up and measured rounds; each an API round then a plain SQL round."""
+    rounds = []
+    with psycopg.connect(conninfo(args.database_url), autocommit=True) as conn:
+        for n in range(args.warmup_rounds + args.rounds):
+            api = api_round(server.base_url, conn, fixture, args.units)
+            sql = sql_round(args.database_url, conn, fixture.contended_sku, args.shoppers,
+                            args.units, args.workers * args.threads)
+            rounds.append({"round": n + 1 - args.warmup_rounds, "warmup": n < args.warmup_rounds,
+                           "api": api, "sql": sql})
+            print_round(rounds[-1])
+    return rounds
+
+
+def summarise(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """Totals over the measured rounds: rates are total count / total time."""
+    measured = [r for r in rounds if not r["warmup"]]
+    api_s = sum(r["api"]["seconds"] for r in measured)
+    sql_s = sum(r["sql"]["seconds"] for r in measured)
+    api_rps = sum(r["api"]["requests"] for r in measured) / api_s
+    sql_ops = sum(r["sql"]["attempts"] for r in measured) / sql_s
+    return {
+        "api_checkouts_per_s": round(sum(r["api"]["created"] for r in measured) / api_s, 1),
+        "api_requests_per_s": round(api_rps, 1),
+        "sql_successes_per_s": round(sum(r["sql"]["succeeded"] for r in measured) / sql_s, 1),
+        "sql_updates_per_s": round(sql_ops, 1),
+        "ratio_api_to_sql": round(api_rps / sql_ops, 4),
+    }
+
+
+def print_round(r: dict[str, Any]) -> None:
+    api, sql = r["api"], r["sql"]
+    label = "warmup" if r["warmup"] else f"round {r['round']}"
+    ok = "ok" if not api["problems"] and not sql["problems"] else "FAILED"
+    print(f"{label:<9}{api['created']:>5}{api['out_of_stock']:>6}{api['final_stock']:>6}"
+          f"{api['seconds'] * 1000:>9.0f}{api['checkouts_per_s']:>9.1f}{api['requests_per_s']:>8.1f}"
+          f"{api['slowest_ms']:>9.0f} |{sql['succeeded']:>4}{sql['seconds'] * 1000:>8.1f}"
+          f"{sql['updates_per_s']:>9.0f}  {ok}", flush=True)
+    for problem in api["problems"] + sql["problems"]:
+        print(f"    {problem}", flush=True)
+
+
+def print_summary(summary: dict[str, Any], latency: list[dict[str, Any]]) -> None:
+    print(f"\nmeasured rounds: API {summary['api_checkouts_per_s']} checkouts/s "
+          f"({summary['api_requests_per_s']} requests/s); plain SQL "
+          f"{summary['sql_updates_per_s']} updates/s ({summary['sql_successes_per_s']} successful/s)")
+    print(f"ratio API/SQL (requests per second): {summary['ratio_api_to_sql']:.4f}"
+          f"  (1 : {1 / summary['ratio_api_to_sql']:.0f})")
+    print("\nthree-seller checkout latency     p50 ms   p95 ms   p99 ms   max ms")
+    for run in latency:
+        print(f"  {run['payment_method']:<8} x{run['iterations']:<21}{run['p50_ms']:>8.1f}"
+              f"{run['p95_ms']:>9.1f}{run['p99_ms']:>9.1f}{run['max_ms']:>9.1f}"
+              + ("  FAILED: " + "; ".join(run["problems"][:3]) if run["problems"] else ""))
+
+
+def write_results(results: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"checkout-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+    return path
+
+
+def git_revision() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT,
+                          capture_output=True, text=True)
+    return done.stdout.strip() or "?"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.checkout", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=5, help="measured contention rounds")
+    parser.add_argument("--warmup-rounds", type=int, default=1,
+                        help="unmeasured rounds first (still verified)")
+    parser.add_argument("--shoppers", type=int, default=200, help="concurrent shoppers")
+    parser.add_argument("--units", type=int, default=50, help="units left of the SKU")
+    parser.add_argument("--iterations", type=int, default=200,
+                        help="sequential checkouts per latency run")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
+                        help="local PostgreSQL database to recreate (default gannan_bench)")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    parser.add_argument("--stripe-api-base", default=DEFAULT_STRIPE_BASE,
+                        help="stripe-mock on 127.0.0.1; '' skips the Stripe latency run")
+    args = parser.parse_args(argv)
+    if not 0 < args.units < args.shoppers:
+        parser.error("need 0 < --units < --shoppers")
+    check_database_url(args.database_url)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    stripe = stripe_base(args.stripe_api_base)
+    workdir = Path(tempfile.mkdtemp(prefix="bench-checkout-"))
+    env = server_env(workdir, args.database_url, stripe)
+    print(f"recreating {make_url(args.database_url).database}, migrating, seeding "
+          f"{args.shoppers} shoppers ...", flush=True)
+    recreate_database(args.database_url)
+    prepare_gannan_db(env, demo=False)
+    fixture = seed(env, args.shoppers)
+    with GunicornServer("gannan:create_app()", env=env, workers=args.workers,
+                        worker_class="gthread", threads=args.threads,
+                        ready_path="/api/v1/health", log_dir=workdir, label="gannan") as server:
+        print(f"gunicorn gthread {args.workers}x{args.threads} at {server.base_url}; "
+              f"stripe-mock: {stripe or 'not available'}\n")
+        print("round    201   409 stock  wall ms  chk/s   req/s  slow ms |  sql   ms    upd/s")
+        rounds = contention(server, args, fixture)
+        latency = [latency_run(server.base_url, fixture, method, args.iterations)
+                   for method in ["cod"] + (["stripe"] if stripe else [])]
+    summary = summarise(rounds)
+    print_summary(summary, latency)
+    load = {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]}
+    failed = any(r["api"]["problems"] or r["sql"]["problems"] for r in rounds) or any(
+        run["problems"] for run in latency)
+    path = write_results({
+        "benchmark": "checkout", "ok": not failed, "git_revision": git_revision(),
+        "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "config": {k: v for k, v in vars(args).items() if k != "database_url"}
+        | {"database": make_url(args.database_url).database, "stripe_mock": stripe},
+        "cpus": os.cpu_count(), "load_average": load,
+        "summary": summary, "rounds": rounds, "latency": latency,
+    })
+    print(f"load average before/after: {load['before'][0]} / {load['after'][0]} "
+          f"on {os.cpu_count()} CPUs")
+    print(f"\n{'FAILED' if failed else 'ok'}; results in {path.relative_to(PROJECT_ROOT)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except BenchError as exc:
+        print(f"bench.checkout: {exc}", file=sys.stderr)
+        sys.exit(2)
