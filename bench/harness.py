@@ -44,13 +44,18 @@ class BenchError(RuntimeError):
 
 @dataclass
 class Target:
-    """One request shape: ``path`` may carry a query string."""
+    """One request shape: ``path`` may carry a query string.
+
+    With ``paths``, wrk cycles through those paths instead (same method, body and
+    headers); ``path`` is then the one sampled, e.g. for the baseline's payload.
+    """
 
     path: str
     method: str = "GET"
     body: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     expect_status: int = 200
+    paths: tuple[str, ...] = ()
 
     def url(self, base_url: str) -> str:
         return base_url.rstrip("/") + self.path
@@ -301,13 +306,17 @@ def run_wrk(
         raise BenchError(f"refusing to load anything but {HOST}: {base_url}")
     if spec.concurrency < spec.threads:
         raise BenchError("concurrency must be at least the number of wrk threads")
-    env = {**os.environ, "BENCH_WRK_METHOD": target.method.upper(), "BENCH_WRK_BODY_FILE": ""}
-    body_file = None
-    if target.body is not None:
-        fd, body_file = tempfile.mkstemp(prefix="bench-body-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(target.body)
-        env["BENCH_WRK_BODY_FILE"] = body_file
+    env = {**os.environ, "BENCH_WRK_METHOD": target.method.upper()}
+    temp_files = {
+        "BENCH_WRK_BODY_FILE": target.body,
+        "BENCH_WRK_PATHS_FILE": "".join(p + "\n" for p in target.paths).encode() or None,
+    }
+    for name, content in temp_files.items():
+        env[name] = ""
+        if content is not None:
+            fd, env[name] = tempfile.mkstemp(prefix="bench-wrk-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(content)
     cmd = [
         "wrk", "-t", str(spec.threads), "-c", str(spec.concurrency),
         "-d", f"{max(1, round(spec.duration))}s", "--timeout", f"{max(1, round(spec.timeout))}s",
@@ -321,8 +330,9 @@ def run_wrk(
             cmd, env=env, capture_output=True, text=True, timeout=spec.duration + spec.timeout + 30
         )
     finally:
-        if body_file:
-            os.unlink(body_file)
+        for name in temp_files:
+            if env[name]:
+                os.unlink(env[name])
     line = next((ln for ln in out.stdout.splitlines() if ln.startswith("BENCH_JSON ")), None)
     if out.returncode != 0 or line is None:
         raise BenchError(f"wrk failed (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
@@ -363,14 +373,17 @@ def combine(label: str, runs: list[RunResult]) -> RunResult:
 # --- the real app ------------------------------------------------------------------
 
 
-def gannan_env(workdir: Path) -> dict[str, str]:
-    """Environment for the real app on its embedded default, but a throwaway database."""
+def gannan_env(workdir: Path, **settings: str) -> dict[str, str]:
+    """Environment for the real app on its embedded default, but a throwaway database.
+
+    ``settings`` are added on top (e.g. ``SEARCH_BACKEND="elasticsearch"``).
+    """
     env = {k: os.environ[k] for k in INHERITED if k in os.environ}
     env["DATABASE_URL"] = "sqlite:///" + str(Path(workdir).resolve() / "bench.sqlite3")
     env["SECRET_KEY"] = "bench-" + os.urandom(16).hex()
     # The local search index too, so `demo load` never touches instance/.
     env["SEARCH_INDEX_PATH"] = str(Path(workdir).resolve() / "search.sqlite3")
-    return env
+    return {**env, **settings}
 
 
 def flask_command() -> list[str]:

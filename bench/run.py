@@ -2,6 +2,7 @@
 
     python -m bench.run                       # the counties benchmark
     python -m bench.run counties --duration 10 --concurrency 8 --workers 2
+    python -m bench.run search-sqlite --products 100000   # the search mix on 100k products
     python -m bench.run --list
 
 Both apps run under gunicorn on 127.0.0.1 with the same settings; the baseline
@@ -12,6 +13,7 @@ isolates what the app itself costs per request.  See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -20,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, ContextManager
 
 from bench.harness import (
     PROJECT_ROOT,
@@ -40,10 +43,23 @@ from bench.harness import (
     run_wrk,
     wrk_version,
 )
+from bench.search import LISTING, catalogue_fixture, inprocess_latency, path_of, search_paths
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 REAL_APP = "gannan:create_app()"
 BASELINE_APP = "bench.baseline:create_app()"
+
+# (workdir, args) -> context yielding (the real app's environment, facts for the JSON)
+Fixture = Callable[[Path, argparse.Namespace],
+                   ContextManager[tuple[dict[str, str], dict[str, Any]]]]
+
+
+@contextlib.contextmanager
+def demo_database(workdir: Path, args: argparse.Namespace):
+    """A throwaway SQLite database with the migrations and the demo data."""
+    env = gannan_env(workdir)
+    prepare_gannan_db(env)
+    yield env, {}
 
 
 @dataclass
@@ -55,8 +71,13 @@ class Benchmark:
     # an Authorization header, create a cart).  Gets the real app's base URL.
     prepare: Callable[[str], Target] | None = None
     # Check every response's body length against the sampled one.  Turn off for
-    # responses whose size legitimately varies (timestamps, generated ids).
+    # responses whose size legitimately varies (timestamps, generated ids).  A target
+    # with several paths is never length-checked: their responses differ.
     check_length: bool = True
+    # The database (and search index) the real app runs on.
+    fixture: Fixture = demo_database
+    # Optional: more measurements once the load runs are done: (env, args) -> JSON-able.
+    after: Callable[[dict[str, str], argparse.Namespace], Any] | None = None
 
 
 BENCHMARKS: dict[str, Benchmark] = {
@@ -66,6 +87,20 @@ BENCHMARKS: dict[str, Benchmark] = {
         target=Target("/api/v1/counties"),
     ),
 }
+for _backend, _short in (("sqlite", "sqlite"), ("elasticsearch", "es")):
+    BENCHMARKS[f"search-{_short}"] = Benchmark(
+        name=f"search-{_short}",
+        description=f"GET /api/v1/products, a mix of {len(search_paths())} searches on the "
+                    f"generated catalogue, {_backend} backend",
+        target=Target(search_paths()[0], paths=search_paths()),
+        fixture=partial(catalogue_fixture, backend=_backend), after=inprocess_latency,
+    )
+    BENCHMARKS[f"listing-{_short}"] = Benchmark(
+        name=f"listing-{_short}",
+        description=f"GET /api/v1/products?page_size=20 (no query) on the generated "
+                    f"catalogue, {_backend} backend",
+        target=Target(path_of(LISTING)), fixture=partial(catalogue_fixture, backend=_backend),
+    )
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -90,6 +125,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--keep-tmp", action="store_true",
                         help="keep the temporary database, payload and gunicorn logs")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    catalogue = parser.add_argument_group("search-* and listing-* benchmarks")
+    catalogue.add_argument("--products", type=int, default=100_000,
+                           help="products to generate (default 100000)")
+    catalogue.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    catalogue.add_argument("--no-cache", action="store_true",
+                           help="generate the catalogue again instead of using the cached one")
+    catalogue.add_argument("--iterations", type=int, default=200,
+                           help="in-process calls per query after the load runs (default "
+                                "200; 0 skips the in-process measurement)")
+    catalogue.add_argument("--max-query-seconds", type=float, default=30.0,
+                           help="in-process: stop a query's loop after this long (default 30)")
     args = parser.parse_args(argv)
     if args.duration <= 0 or args.concurrency < 1 or args.workers < 1 or args.rounds < 1:
         parser.error("duration, concurrency, workers and rounds must be positive")
@@ -115,6 +161,21 @@ def _git_rev() -> str:
         return "?"
 
 
+def _sample_path(base_url: str, target: Target) -> dict[str, Any]:
+    """Fetch one path of a rotating target once: it must answer as expected."""
+    got = fetch(base_url, target)
+    if got.status != target.expect_status:
+        raise BenchError(f"real app answered {target.method} {target.path} with {got.status}, "
+                         f"expected {target.expect_status}:\n{got.body[:1000]!r}")
+    try:
+        total = json.loads(got.body).get("total")
+    except (ValueError, AttributeError):
+        total = None
+    print(f"  {target.path}: {len(got.body)} bytes" + (f", total {total}" if total is not None
+                                                         else ""), flush=True)
+    return {"path": target.path, "status": got.status, "bytes": len(got.body), "total": total}
+
+
 def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b else None
 
@@ -135,7 +196,7 @@ def print_table(real: RunResult, base: RunResult, ratios: dict[str, float | None
     print(f"{'real/base':<10}{fmt(ratios['rps']):>10}{fmt(ratios['p50']):>10}"
           f"{fmt(ratios['p95']):>10}{fmt(ratios['p99']):>10}")
     if ratios["rps"]:
-        print(f"\nThe real app serves {ratios['rps'] * 100:.0f}% of the baseline's throughput; "
+        print(f"\nThe real app serves {ratios['rps'] * 100:.3g}% of the baseline's throughput; "
               f"its median request takes {fmt(ratios['p50'])}x the baseline's.")
 
 
@@ -143,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
         for bench in BENCHMARKS.values():
-            print(f"{bench.name:<12}{bench.description}")
+            print(f"{bench.name:<16}{bench.description}")
         return 0
     bench = BENCHMARKS[args.name]
     spec = LoadSpec(duration=args.duration, concurrency=args.concurrency,
@@ -165,10 +226,12 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = Path(tempfile.mkdtemp(prefix=f"gannan-bench-{bench.name}-"))
     servers: list[GunicornServer] = []
+    fixture = contextlib.ExitStack()
     try:
         print(f"[{bench.name}] preparing a throwaway database in {workdir} ...", flush=True)
-        env = gannan_env(workdir)
-        prepare_gannan_db(env)
+        setup_started = time.monotonic()
+        env, setup = fixture.enter_context(bench.fixture(workdir, args))
+        setup["seconds"] = round(time.monotonic() - setup_started, 1)
 
         real_srv = GunicornServer(REAL_APP, env=env, ready_path="/api/v1/health",
                                   log_dir=workdir, label="real", **server_opts)
@@ -184,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         payload_file.write_bytes(sample.body)
         print(f"[{bench.name}] {target.method} {target.path} -> {sample.status}, "
               f"{len(sample.body)} bytes, {content_type}", flush=True)
+        path_samples = [_sample_path(real_srv.base_url, replace(target, path=p))
+                        for p in target.paths]
 
         base_env = {**env, "BENCH_PAYLOAD_FILE": str(payload_file),
                     "BENCH_CONTENT_TYPE": content_type, "BENCH_PATH": target.route,
@@ -195,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         if (check.status, check.body) != (sample.status, sample.body):
             raise BenchError("baseline does not return the real endpoint's status and bytes")
 
-        expected_len = len(sample.body) if bench.check_length else None
+        expected_len = len(sample.body) if bench.check_length and not target.paths else None
         sides = {"real": real_srv, "baseline": base_srv}
 
         if args.warmup > 0:
@@ -228,6 +293,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print_table(real, base, ratios)
+        extra = None
+        if bench.after:
+            for srv in reversed(servers):
+                srv.stop()  # leave the cores to the in-process measurement
+            extra = bench.after(env, args)
 
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         result = {
@@ -237,8 +307,9 @@ def main(argv: list[str] | None = None) -> int:
             "ok": not problems,
             "problems": problems,
             "target": {"method": target.method, "path": target.path,
-                       "headers": target.headers,
+                       "paths": path_samples, "headers": target.headers,
                        "body_bytes": len(target.body) if target.body is not None else 0},
+            "setup": setup,
             "payload": {"status": sample.status, "bytes": len(sample.body),
                         "content_type": content_type},
             "settings": {"duration_s": spec.duration, "concurrency": spec.concurrency,
@@ -255,6 +326,7 @@ def main(argv: list[str] | None = None) -> int:
             "baseline": base.to_dict(),
             "ratio_real_over_baseline": ratios,
             "rounds": {k: [r.to_dict() for r in v] for k, v in runs.items()},
+            "after": extra,
         }
         args.results_dir.mkdir(parents=True, exist_ok=True)
         out = args.results_dir / f"{bench.name}-{stamp}.json"
@@ -273,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for srv in reversed(servers):
             srv.stop()
+        fixture.close()
         if args.keep_tmp:
             print(f"kept {workdir}")
         else:

@@ -3,6 +3,8 @@
 -- Request shape from the environment (set by the harness):
 --   BENCH_WRK_METHOD     HTTP method (default GET)
 --   BENCH_WRK_BODY_FILE  file whose bytes are the request body (optional)
+--   BENCH_WRK_PATHS_FILE file with one request path per line (optional): the
+--                        requests of each wrk thread cycle through them in order
 -- Headers are passed on wrk's command line (-H).
 -- Script argument 1 (after `--`): expected response body length in bytes, or -1.
 --
@@ -21,6 +23,21 @@ if body_file and body_file ~= "" then
   local f = assert(io.open(body_file, "rb"))
   wrk.body = f:read("*a")
   f:close()
+end
+
+local paths_file = os.getenv("BENCH_WRK_PATHS_FILE")
+if paths_file and paths_file ~= "" then
+  local paths = {}
+  for line in io.lines(paths_file) do
+    if line ~= "" then
+      table.insert(paths, line)
+    end
+  end
+  local next_path = 0
+  function request()
+    next_path = next_path % #paths + 1
+    return wrk.format(nil, paths[next_path])
+  end
 end
 
 local threads = {}

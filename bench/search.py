@@ -1,0 +1,178 @@
+"""The search benchmarks' pieces: the query mix, the catalogue fixture, in-process latency.
+
+    python -m bench.search --iterations 200     # in-process latency, app from the environment
+
+The in-process measurement runs each query of :data:`SEARCH_MIX` (and the listing)
+``--iterations`` times, once straight on the backend (``search_backend().search``: the
+index alone) and once through Flask's test client (the whole view: validation, index,
+loading the page of products from the database, serialisation; no HTTP, no gunicorn),
+and prints one ``SEARCH_JSON {...}`` line with p50/p95 per query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from bench.catalogue import CACHE_DIR, prepare_catalogue
+from bench.harness import HOST, PROJECT_ROOT, BenchError, gannan_env
+
+PRODUCTS = "/api/v1/products"
+# What shoppers type and click: Chinese, full pinyin, initials, filters, facets, paging.
+SEARCH_MIX: list[dict[str, str]] = [
+    {"q": "脐橙"},  # first: the path sampled for the baseline's payload
+    {"q": "qicheng"},
+    {"q": "gnqc"},
+    {"q": "茶油", "county": "360732"},
+    {"q": "赣南脐橙 特级"},
+    {"category": "tea", "sort": "price_asc"},
+    {"min_price_fen": "1000", "max_price_fen": "5000"},
+    {"in_stock": "true", "q": "米粉"},
+    {"certification": "green_food"},
+    {"q": "脐橙", "page": "5"},
+    {"q": "茶"},
+    {"q": "蜜桔", "sort": "newest"},
+]
+LISTING: dict[str, str] = {"page_size": "20"}
+
+
+def path_of(params: dict[str, str]) -> str:
+    return f"{PRODUCTS}?{urlencode(params, quote_via=quote)}"
+
+
+def search_paths() -> tuple[str, ...]:
+    return tuple(path_of(params) for params in SEARCH_MIX)
+
+
+@contextmanager
+def catalogue_fixture(workdir: Path, args: argparse.Namespace,
+                      backend: str) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
+    """The generated catalogue in a throwaway database, indexed into ``backend``.
+
+    Elasticsearch gets an index of its own (``gannan-bench-…``), deleted on exit.
+    """
+    settings = {"SEARCH_BACKEND": backend}
+    if backend == "elasticsearch":
+        url = os.environ.get("ELASTICSEARCH_URL", "")
+        if urlsplit(url).hostname not in (HOST, "localhost"):
+            raise BenchError("the Elasticsearch benchmarks need ELASTICSEARCH_URL on "
+                             f"{HOST} (got {url!r}); start it with "
+                             "`eval \"$(bash .ci/services.sh start)\"`")
+        settings |= {"ELASTICSEARCH_URL": url,
+                     "ELASTICSEARCH_INDEX": f"gannan-bench-{uuid.uuid4().hex[:8]}"}
+    env = gannan_env(workdir, **settings)
+    try:
+        info = prepare_catalogue(env, args.products, args.seed,
+                                 cache_dir=None if args.no_cache else CACHE_DIR)
+        yield env, {"catalogue": info, "search_backend": backend}
+    finally:
+        if backend == "elasticsearch":
+            from elasticsearch import Elasticsearch
+
+            with Elasticsearch(settings["ELASTICSEARCH_URL"]) as client:
+                client.indices.delete(index=settings["ELASTICSEARCH_INDEX"],
+                                      ignore_unavailable=True)
+
+
+def inprocess_latency(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any] | None:
+    """Run ``python -m bench.search`` with ``env``, print its table, return its numbers."""
+    import subprocess
+
+    if args.iterations <= 0:
+        return None
+    print(f"\nin-process latency, {args.iterations} iterations per query "
+          f"(at most {args.max_query_seconds:g}s each) ...", flush=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.search", "--iterations", str(args.iterations),
+         "--max-query-seconds", str(args.max_query_seconds)],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, text=True, timeout=3600)
+    line = next((ln for ln in done.stdout.splitlines() if ln.startswith("SEARCH_JSON ")), None)
+    if done.returncode != 0 or line is None:
+        raise BenchError(f"in-process latency failed (exit {done.returncode}):\n{done.stdout}")
+    result = json.loads(line.split(" ", 1)[1])
+    head = f"{'index p50':>10}{'p95':>8}{'app p50':>10}{'p95':>8}{'hits':>8}{'n':>5}  query"
+    print(head + "\n" + "-" * (len(head) + 30))
+    for row in result["queries"]:
+        print(f"{row['index_ms']['p50']:>10.1f}{row['index_ms']['p95']:>8.1f}"
+              f"{row['app_ms']['p50']:>10.1f}{row['app_ms']['p95']:>8.1f}{row['total']:>8}"
+              f"{row['n']:>5}  {row['query']}")
+    print("(ms; index: backend.search alone; app: the whole view through Flask's test client)")
+    return result
+
+
+def _percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def rank(p: float) -> float:  # nearest rank
+        return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+    return {"p50": round(rank(50), 2), "p95": round(rank(95), 2), "max": round(ordered[-1], 2)}
+
+
+def _query(params: dict[str, str]):
+    from gannan.catalog.search.base import SearchQuery
+    from gannan.platform.types import shanghai_today
+
+    ints = {k: int(params[k]) for k in ("min_price_fen", "max_price_fen", "page", "page_size")
+            if k in params}
+    return SearchQuery(today=shanghai_today(), q=params.get("q"), category=params.get("category"),
+                       county=params.get("county"), certification=params.get("certification"),
+                       in_stock=True if params.get("in_stock") == "true" else None,
+                       sort=params.get("sort", "relevance"), **ints)  # type: ignore[arg-type]
+
+
+def _time(call, iterations: int, max_seconds: float) -> tuple[list[float], Any]:
+    for _ in range(3):  # warm caches and lazy imports
+        result = call()
+    samples: list[float] = []
+    deadline = time.perf_counter() + max_seconds
+    while len(samples) < iterations and (not samples or time.perf_counter() < deadline):
+        started = time.perf_counter()
+        result = call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--iterations", type=int, default=200)
+    parser.add_argument("--max-query-seconds", type=float, default=30.0,
+                        help="stop a query's loop after this long, whatever the iterations")
+    args = parser.parse_args(argv)
+
+    from gannan import create_app
+    from gannan.catalog.indexing import search_backend
+
+    app = create_app()
+    client = app.test_client()
+    rows = []
+    with app.app_context():
+        backend = search_backend(app)
+        for params in [*SEARCH_MIX, LISTING]:
+            index_ms, result = _time(lambda: backend.search(_query(params)),
+                                     args.iterations, args.max_query_seconds)
+            app_ms, response = _time(lambda: client.get(path_of(params)),
+                                     args.iterations, args.max_query_seconds)
+            if response.status_code != 200:
+                raise BenchError(f"{path_of(params)} answered {response.status_code}")
+            rows.append({"query": "&".join(f"{k}={v}" for k, v in params.items()),
+                         "total": result.total, "n": min(len(index_ms), len(app_ms)),
+                         "index_ms": _percentiles(index_ms), "app_ms": _percentiles(app_ms)})
+    print("SEARCH_JSON " + json.dumps({"backend": backend.name, "queries": rows},
+                                      ensure_ascii=False), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
