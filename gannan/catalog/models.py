@@ -60,7 +60,9 @@ certificate_products = Table(
     "certificate_products",
     db.metadata,
     Column("certificate_id", ForeignKey("certificates.id", ondelete="CASCADE"), primary_key=True),
-    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True),
+    # Product pages and searches look certificates up by product: it needs its own index.
+    Column("product_id", ForeignKey("products.id", ondelete="CASCADE"), primary_key=True,
+           index=True),
 )
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.orm import defaultload
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.indexing import queue_reindex
@@ -197,7 +198,11 @@ def seller_products(seller_id: int, status: ProductStatus | None = None):
 
 def products_by_ids(ids: list[int]) -> list[Product]:
     """Products in the order of ``ids`` (a search's ranking), in a constant number of queries."""
-    found = {p.id: p for p in db.session.scalars(db.select(Product).where(Product.id.in_(ids)))}
+    # A summary shows the seller's name only: leave its members, licences and review
+    # trail unloaded (six queries a page otherwise).
+    query = db.select(Product).where(Product.id.in_(ids)).options(
+        defaultload(Product.seller).lazyload("*"))
+    found = {p.id: p for p in db.session.scalars(query)}
     return [found[i] for i in ids if i in found]
 
 
