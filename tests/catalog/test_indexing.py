@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from gannan import create_app
-from gannan.catalog.indexing import drain_outbox, queue_reindex, search_backend
+from gannan.catalog.indexing import queue_reindex, search_backend
 from gannan.catalog.models import ProductStatus, SearchOutbox
 from gannan.platform.extensions import db
 from tests.conftest import TEST_CONFIG, bearer

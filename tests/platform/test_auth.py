@@ -5,7 +5,6 @@ from datetime import datetime, timedelta, timezone
 import jwt
 import pytest
 
-from gannan import create_app
 from gannan.platform.extensions import db
 from gannan.platform.models import User
 from tests.conftest import TEST_CONFIG, bearer

@@ -1,12 +1,11 @@
 """Every 4xx/5xx is application/problem+json with a stable code; bad input never 500s."""
 
 import pytest
-from flask import Flask
 
 from gannan import create_app
 from gannan.platform.models import User
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG, bearer
+from tests.conftest import TEST_CONFIG
 
 PROBLEM = "application/problem+json"
 
