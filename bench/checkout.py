@@ -56,14 +56,15 @@ from bench.harness import (
     BenchError,
     GunicornServer,
     Target,
+    check_database_url,
+    conninfo,
     fetch,
     gannan_env,
     prepare_gannan_db,
+    recreate_database,
 )
 
 DEFAULT_DATABASE_URL = "postgresql+psycopg://gannan:gannan@127.0.0.1:5432/gannan_bench"
-PROTECTED_DATABASES = {"gannan_test", "gannan", "postgres", "template0", "template1"}
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 DEFAULT_STRIPE_BASE = "http://127.0.0.1:12111"  # stripe-mock as .ci/services.sh starts it
 STRIPE_KEY = "sk_test_gannan"
 ADDRESS = {"recipient": "王小明", "phone": "13912345678", "province": "上海", "city": "上海",
@@ -104,34 +105,6 @@ class Reply:
 
 
 # --- the database ------------------------------------------------------------------
-
-
-def conninfo(url: str, database: str | None = None) -> str:
-    """libpq connection string for a SQLAlchemy URL (any driver suffix dropped)."""
-    parsed = make_url(url).set(drivername="postgresql")
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-def check_database_url(url: str) -> str:
-    """The URL if it is a local PostgreSQL database this benchmark may drop."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql"):
-        raise BenchError(f"the checkout benchmark needs PostgreSQL, not {parsed.drivername}")
-    if parsed.host not in LOCAL_HOSTS:
-        raise BenchError(f"refusing a database outside {HOST}: {parsed.host}")
-    if parsed.database in PROTECTED_DATABASES:
-        raise BenchError(f"refusing to drop {parsed.database}; name a database of its own")
-    return url
-
-
-def recreate_database(url: str) -> None:
-    """Drop and create the benchmark database (as its owner, from ``postgres``)."""
-    name = make_url(url).database
-    with psycopg.connect(conninfo(url, database="postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def build_app(env: dict[str, str]):
@@ -577,7 +550,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 < args.units < args.shoppers:
         parser.error("need 0 < --units < --shoppers")
-    check_database_url(args.database_url)
+    check_database_url(args.database_url, "checkout")
     return args
 
 

@@ -405,3 +405,47 @@ def prepare_gannan_db(env: dict[str, str], *, demo: bool = True) -> None:
                 f"`flask --app gannan {' '.join(step)}` failed (exit {done.returncode}):\n"
                 f"{done.stdout[-2000:]}\n{done.stderr[-4000:]}"
             )
+
+
+# --- a PostgreSQL database of the benchmark's own ----------------------------------
+
+# Databases no benchmark may drop: the app's, the test suite's, each other's defaults.
+PROTECTED_DATABASES = {"gannan", "gannan_test", "postgres", "template0", "template1"}
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def conninfo(url: str, database: str | None = None) -> str:
+    """libpq connection string for a SQLAlchemy URL (any driver suffix dropped)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url).set(drivername="postgresql")
+    if database:
+        parsed = parsed.set(database=database)
+    return parsed.render_as_string(hide_password=False)
+
+
+def check_database_url(url: str, benchmark: str, protected: set[str] = frozenset()) -> str:
+    """The URL if it names a local PostgreSQL database this benchmark may drop."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        raise BenchError(f"the {benchmark} benchmark needs PostgreSQL, not {parsed.drivername}")
+    if parsed.host not in LOCAL_HOSTS:
+        raise BenchError(f"refusing a database outside {HOST}: {parsed.host}")
+    if not parsed.database or parsed.database in PROTECTED_DATABASES | set(protected):
+        raise BenchError(f"refusing to drop {parsed.database!r}; name a database of its own")
+    return url
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database (connected to ``postgres``)."""
+    import psycopg
+    from psycopg import sql
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    with psycopg.connect(conninfo(url, database="postgres"), autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

@@ -53,7 +53,7 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -61,13 +61,12 @@ import psycopg
 from psycopg import sql
 from sqlalchemy.engine import make_url
 
+from bench.harness import BenchError, check_database_url, conninfo, recreate_database
+from gannan.platform.config import normalise_database_url
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://gannan:gannan@127.0.0.1:5432/gannan_bench_reports"
-PROTECTED_DATABASES = {"gannan_test", "gannan", "gannan_bench", "postgres", "template0",
-                       "template1"}
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
-
 GENERATOR_VERSION = 1
 FIRST_YEAR, MONTHS = 2025, 24  # 2025-01 .. 2026-12, Asia/Shanghai
 REFUND_SHARE = 0.05
@@ -102,32 +101,6 @@ KIND_OF_SELLER = [("enterprise", "91", "农业有限公司"), ("cooperative", "9
                   ("family_farm", "92", "家庭农场"), ("individual_business", "92", "特产商行")]
 
 
-class BenchError(RuntimeError):
-    """Something the operator must fix; printed without a traceback."""
-
-
-# --- database plumbing -------------------------------------------------------------
-
-
-def conninfo(url: str, database: str | None = None) -> str:
-    parsed = make_url(url).set(drivername="postgresql")
-    if database:
-        parsed = parsed.set(database=database)
-    return parsed.render_as_string(hide_password=False)
-
-
-def check_database_url(url: str) -> str:
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("postgresql"):
-        raise BenchError(f"the reports benchmark needs PostgreSQL, not {parsed.drivername}")
-    if parsed.host not in LOCAL_HOSTS:
-        raise BenchError(f"refusing a database outside 127.0.0.1: {parsed.host}")
-    if not parsed.database or parsed.database in PROTECTED_DATABASES:
-        raise BenchError(f"refusing to use {parsed.database!r}; name a database of its own")
-    return url.replace("postgresql://", "postgresql+psycopg://", 1) \
-        if url.startswith("postgresql://") else url
-
-
 def database_comment(url: str) -> dict[str, Any] | None:
     """The generator record of an existing benchmark database, or None."""
     name = make_url(url).database
@@ -140,14 +113,6 @@ def database_comment(url: str) -> dict[str, Any] | None:
         return json.loads(row[0])
     except ValueError:
         return None
-
-
-def recreate_database(url: str) -> None:
-    name = make_url(url).database
-    with psycopg.connect(conninfo(url, database="postgres"), autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def build_app(url: str, tmp: Path):
@@ -1288,7 +1253,8 @@ def main(argv: list[str] | None = None) -> int:
         print(message, flush=True)
 
     try:
-        args.database_url = check_database_url(args.database_url)
+        args.database_url = normalise_database_url(
+            check_database_url(args.database_url, "reports", {"gannan_bench"}))
         if args.memory_probe:
             memory_probe(args)
             return 0
