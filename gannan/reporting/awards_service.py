@@ -20,7 +20,7 @@ from gannan.reporting.awards import (
 )
 from gannan.reporting.awards import LivestreamBase as AwardBase
 from gannan.reporting.inputs import current_settings
-from gannan.reporting.metrics import Month
+from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import ExternalSales, LivestreamBase
 
 YUAN = 100  # fen
@@ -60,8 +60,6 @@ def upstream_enterprises(year: int, month: Month) -> set[int]:
 
 
 def plan_targets(month: Month) -> dict[str, Any]:
-    from gannan.reporting.monthly import percent
-
     ytd_start, ytd_end = metrics.month_range(Month(month.year, 1), month)
     ytd = metrics.totals(ytd_start, ytd_end)
     earlier: set[int] = set()

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from sqlalchemy import and_, case, distinct, func
 
@@ -53,6 +55,16 @@ class Month:
 
     def first_day(self) -> date:
         return date(self.year, self.month, 1)
+
+
+def percent(numerator: int, denominator: int, places: int = 2) -> str | None:
+    """An exact ratio as a percentage string, rounded half up: 1/3 → '33.33'."""
+    if denominator == 0:
+        return None
+    value = Fraction(numerator * 100, denominator)
+    quantum = Decimal(1).scaleb(-places)
+    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        quantum, rounding=ROUND_HALF_UP))
 
 
 def months(first: Month, last: Month) -> list[Month]:

@@ -9,8 +9,6 @@ leaves nothing, and the retry produces the same content.
 from __future__ import annotations
 
 import json
-from decimal import ROUND_HALF_UP, Decimal
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import event, inspect
@@ -23,7 +21,7 @@ from gannan.platform.models import County, Seller, User
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.awards_service import award_estimate, plan_targets
-from gannan.reporting.metrics import Month
+from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import MonthlyReport, ReportStatus
 from gannan.reporting.signing import ALGORITHM, canonical, sha256_hex, sign
 
@@ -37,16 +35,6 @@ def parse_period(text: str) -> Month:
     except ValueError as exc:
         raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).", code="invalid_period",
                                field="period") from exc
-
-
-def percent(numerator: int, denominator: int, places: int = 2) -> str | None:
-    """An exact ratio as a percentage string, rounded half up: 1/3 → '33.33'."""
-    if denominator == 0:
-        return None
-    value = Fraction(numerator * 100, denominator)
-    quantum = Decimal(1).scaleb(-places)
-    return str((Decimal(value.numerator) / Decimal(value.denominator)).quantize(
-        quantum, rounding=ROUND_HALF_UP))
 
 
 def _comparison(month: Month, other: Month, current_fen: int) -> dict[str, Any] | None:
