@@ -74,6 +74,14 @@ def _batch(product: Product) -> dict:
     }
 
 
+def demo_catalogue_message() -> str | None:
+    """``demo load``'s line for the catalogue (registered by the catalog's init_app)."""
+    listings = load_demo_catalogue()
+    if listings:
+        return f"Demo catalogue: {listings} products listed, with certificates and batches."
+    return None
+
+
 def load_demo_catalogue() -> int:
     """Create the demo listings of sellers that have none; returns how many were made."""
     made = 0

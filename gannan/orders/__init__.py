@@ -1,1 +1,22 @@
-"""See ARCHITECTURE.md; built in a later issue."""
+"""Cart, checkout, stock, payments (Stripe, cash on delivery), fulfilment and refunds.
+
+Orders announce what happened to money (:mod:`gannan.orders.signals`); the domains
+above listen. Orders import nothing from them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the orders' tables, routes and tasks."""
+    from gannan.orders import models  # noqa: F401 - tables register on import
+    from gannan.orders.routes import BLUEPRINTS
+    from gannan.orders.tasks import BEAT_SCHEDULE
+    from gannan.platform.celery_app import add_beat_entries
+    from gannan.platform.extensions import api
+
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    add_beat_entries(app, BEAT_SCHEDULE)

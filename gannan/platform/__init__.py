@@ -1,1 +1,58 @@
-"""App shell, accounts, counties and sellers."""
+"""The ground floor: app shell, accounts, counties, sellers and their review.
+
+It imports no other domain; the domains above it register themselves through their
+own ``init_app`` (called by the composition root, ``gannan/app.py``) and hear about
+sellers through :mod:`gannan.platform.signals`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, send_from_directory
+from sqlalchemy import text
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
+
+
+def init_app(app: Flask) -> None:
+    from gannan.platform import models, tasks  # noqa: F401 - tables and tasks register on import
+    from gannan.platform.cli import demo_cli, users_cli
+    from gannan.platform.errors import register_error_handlers
+    from gannan.platform.extensions import api, db, limiter, migrate, register_converters
+    from gannan.platform.routes import BLUEPRINTS
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
+    limiter.init_app(app)
+    register_converters(app)
+    api.init_app(app)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    register_error_handlers(app)
+    register_docs_assets(app)
+    register_health(app)
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_docs_assets(app: Flask) -> None:
+    """Serve Swagger UI from the installed swagger-ui-bundle, so the docs work offline."""
+    from swagger_ui_bundle import swagger_ui_path
+
+    @app.get("/api/v1/docs/static/<path:filename>")
+    def swagger_ui_static(filename: str):
+        return send_from_directory(swagger_ui_path, filename, max_age=3600)
+
+
+def register_health(app: Flask) -> None:
+    from gannan.platform.errors import problem_response
+    from gannan.platform.extensions import db
+
+    @app.get("/api/v1/health")
+    def health():
+        try:
+            db.session.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 - any failure means "not ready"
+            return problem_response(503, "database_unavailable", "Database unavailable")
+        return {"status": "ok", "database": db.engine.dialect.name}

@@ -23,6 +23,11 @@ def celery_init_app(app: Flask) -> Celery:
     return celery_app
 
 
+def add_beat_entries(app: Flask, schedule: dict[str, dict]) -> None:
+    """A domain's periodic tasks, added from its ``init_app`` before Celery is bound."""
+    app.config["CELERY"].setdefault("beat_schedule", {}).update(schedule)
+
+
 def enqueue(task_name: str, *args: object, **kwargs: object):
     """Send a task through the Celery app of the current Flask app.
 

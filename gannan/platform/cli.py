@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from gannan.platform.errors import ProblemError
@@ -48,18 +50,27 @@ def grant(email: str, role: str) -> None:
     click.echo(f"{user.email} roles={','.join(user.roles)}")
 
 
+DEMO_LOADERS = "gannan.demo_loaders"
+
+
+def add_demo_loader(app: Flask, loader: Callable[[], str | None]) -> None:
+    """A domain's demo data, loaded after the accounts and sellers by ``demo load``.
+    The loader is idempotent and returns a line to print (or None when it added nothing)."""
+    app.extensions.setdefault(DEMO_LOADERS, []).append(loader)
+
+
 @demo_cli.command("load")
 def load() -> None:
     """Load demo accounts and sellers (idempotent) and print the credentials."""
-    from gannan.catalog.demo import load_demo_catalogue
     from gannan.platform.demo import DEMO_PASSWORD, load_demo
 
     if current_app.config["GANNAN_ENV"] == "production":
         raise click.ClickException("demo data is not for production")
     accounts = load_demo()
-    listings = load_demo_catalogue()
-    if listings:
-        click.echo(f"Demo catalogue: {listings} products listed, with certificates and batches.")
+    for loader in current_app.extensions.get(DEMO_LOADERS, []):
+        message = loader()
+        if message:
+            click.echo(message)
     click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for email, roles in accounts:
         click.echo(f"  {email:<28} {roles}")

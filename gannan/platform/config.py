@@ -59,14 +59,6 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def beat_schedule() -> dict[str, Any]:
-    from gannan.catalog.tasks import BEAT_SCHEDULE as CATALOG
-    from gannan.orders.tasks import BEAT_SCHEDULE as ORDERS
-    from gannan.reporting.tasks import BEAT_SCHEDULE as REPORTING
-
-    return {**CATALOG, **ORDERS, **REPORTING}
-
-
 def settings_from_env(instance_path: str) -> dict[str, Any]:
     env = os.environ.get("GANNAN_ENV", "development")
     production = env == "production"
@@ -107,7 +99,8 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "broker_connection_retry_on_startup": True,
-            "beat_schedule": beat_schedule(),
+            # Each domain adds its entries in its init_app (celery_app.add_beat_entries).
+            "beat_schedule": {},
         },
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", ""),
         "ELASTICSEARCH_INDEX": os.environ.get("ELASTICSEARCH_INDEX", "gannan-products"),

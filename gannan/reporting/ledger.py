@@ -1,18 +1,16 @@
 """The one place that writes the sales ledger.
 
-Orders call :func:`record_sale` when money for a seller order is captured (a Stripe
-payment succeeded, or cash was collected on delivery) and :func:`record_refund` when
-money goes back.  Both join the caller's transaction.
+Orders announce when money for a seller order is captured (``payment_captured``: a
+Stripe payment succeeded; ``cash_collected``: cash on delivery) and when money goes back
+(``refund_recorded``); the listeners here write the rows in the sender's transaction.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event
-
 from gannan.orders.models import OrderLine, Refund, SellerOrder
-from gannan.platform.errors import Conflict
+from gannan.orders.signals import cash_collected, payment_captured, refund_recorded
 from gannan.platform.extensions import db
 from gannan.reporting.models import EntryKind, LedgerEntry
 
@@ -49,8 +47,16 @@ def record_refund(refund: Refund, when: datetime) -> None:
                                   lines[int(line_id)], -amount, 0))
 
 
-@event.listens_for(LedgerEntry, "before_update")
-@event.listens_for(LedgerEntry, "before_delete")
-def _append_only(mapper, connection, target: LedgerEntry) -> None:
-    raise Conflict("The sales ledger is append-only: record a correction as a new row.",
-                   code="ledger_append_only")
+def _on_sale(seller_order: SellerOrder, *, source: str, when: datetime) -> None:
+    record_sale(seller_order, source, when)
+
+
+def _on_refund(refund: Refund, *, when: datetime) -> None:
+    record_refund(refund, when)
+
+
+def connect_ledger() -> None:
+    """Listen to what orders announce (idempotent: blinker keeps one connection each)."""
+    payment_captured.connect(_on_sale)
+    cash_collected.connect(_on_sale)
+    refund_recorded.connect(_on_refund)

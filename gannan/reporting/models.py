@@ -14,9 +14,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
 from gannan.platform.models import _enum
 from gannan.platform.types import UTCDateTime, utcnow
@@ -146,3 +149,26 @@ class AwardSettingsRecord(db.Model):
     settings: Mapped[dict] = mapped_column(JSON)
     changed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- guards: rows the bureau relies on never change ---------------------------------------
+
+@event.listens_for(LedgerEntry, "before_update")
+@event.listens_for(LedgerEntry, "before_delete")
+def _ledger_append_only(mapper, connection, target: LedgerEntry) -> None:
+    raise Conflict("The sales ledger is append-only: record a correction as a new row.",
+                   code="ledger_append_only")
+
+
+IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "key_id",
+             "supersedes_id", "correction_reason", "certified_at", "certified_by_id")
+
+
+@event.listens_for(MonthlyReport, "before_update")
+def _certified_reports_never_change(mapper, connection, target: MonthlyReport) -> None:
+    state = inspect(target)
+    was_certified = state.attrs.status.history.deleted or [target.status]
+    if ReportStatus.CERTIFIED in was_certified and any(
+            state.attrs[name].history.has_changes() for name in IMMUTABLE):
+        raise Conflict("A certified report cannot change; certify a correction instead.",
+                       code="report_immutable")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.models import Category
@@ -203,17 +202,3 @@ def envelope(report: MonthlyReport) -> dict[str, Any]:
             "correction_reason": report.correction_reason,
         },
     }
-
-
-IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "key_id",
-             "supersedes_id", "correction_reason", "certified_at", "certified_by_id")
-
-
-@event.listens_for(MonthlyReport, "before_update")
-def _certified_reports_never_change(mapper, connection, target: MonthlyReport) -> None:
-    state = inspect(target)
-    was_certified = state.attrs.status.history.deleted or [target.status]
-    if ReportStatus.CERTIFIED in was_certified and any(
-            state.attrs[name].history.has_changes() for name in IMMUTABLE):
-        raise Conflict("A certified report cannot change; certify a correction instead.",
-                       code="report_immutable")

@@ -16,10 +16,10 @@ from gannan.orders.models import (
     SellerOrderEvent,
     SellerOrderStatus,
 )
+from gannan.orders import signals
 from gannan.platform.errors import Conflict, NotFound
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
-from gannan.reporting.ledger import record_sale
 
 S = SellerOrderStatus
 # to-status: the statuses it may be reached from
@@ -82,7 +82,7 @@ def mark_paid(seller_order: SellerOrder, when: datetime, source: str) -> None:
     transition(seller_order, S.PAID, None, source)
     seller_order.paid_fen = seller_order.total_fen
     seller_order.paid_at = when
-    record_sale(seller_order, source, when)
+    signals.payment_captured.send(seller_order, source=source, when=when)
 
 
 def ship(seller_order_id: int, actor_id: int, carrier: str, tracking_number: str) -> SellerOrder:
@@ -110,7 +110,7 @@ def deliver(seller_order_id: int, actor_id: int, cash_collected: bool) -> Seller
     if cod:
         seller_order.paid_fen = seller_order.total_fen
         seller_order.paid_at = now
-        record_sale(seller_order, f"cod:{seller_order.id}", now)
+        signals.cash_collected.send(seller_order, source=f"cod:{seller_order.id}", when=now)
     db.session.commit()
     return seller_order
 

@@ -19,9 +19,9 @@ from gannan.orders.gateway import create_refund
 from gannan.orders.models import Order, OrderStatus, Refund, WebhookEvent
 from gannan.orders.services.fulfilment import mark_paid
 from gannan.orders.services.refunds import allocate, apply_refund
+from gannan.orders.signals import refund_recorded
 from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
-from gannan.reporting.ledger import record_refund
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _record_external_refund(order: Order, stripe_refund: dict[str, Any], when: d
         db.session.add(record)
         apply_refund(seller_order, record, allocation, None)
         db.session.flush()
-        record_refund(record, when)
+        refund_recorded.send(record, when=when)
         remaining -= part
 
 

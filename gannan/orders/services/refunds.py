@@ -18,10 +18,10 @@ from gannan.orders.services.fulfilment import (
     seller_order_or_404,
     transition,
 )
+from gannan.orders.signals import refund_recorded
 from gannan.platform.errors import Conflict, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
-from gannan.reporting.ledger import record_refund
 
 S = SellerOrderStatus
 
@@ -81,7 +81,7 @@ def refund(seller_order_id: int, actor_id: int | None, amount_fen: int, reason: 
     if order.payment_method is PaymentMethod.STRIPE:
         record.stripe_refund_id = create_refund(order.stripe_payment_intent_id, amount_fen,
                                                 f"refund-{record.id}")
-    record_refund(record, record.created_at)
+    refund_recorded.send(record, when=record.created_at)
     db.session.commit()
     return record
 

@@ -1,0 +1,40 @@
+"""The composition root: the only module that knows every domain.
+
+``create_app`` reads the settings, then lets each domain register itself, floor by
+floor (platform, catalog, orders, reporting), and binds Celery last, once every
+domain has added its tasks and beat entries.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from gannan import catalog, orders, platform, reporting
+from gannan.platform.celery_app import celery_init_app
+from gannan.platform.config import settings_from_env
+
+#: Each domain's ``init_app``, in the order of the floors.
+DOMAINS = (platform, catalog, orders, reporting)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings from the environment, then ``config`` on top (tests)."""
+    app = Flask("gannan", instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(settings_from_env(app.instance_path))
+    if config:
+        celery_overrides = config.get("CELERY", {})
+        app.config.update({k: v for k, v in config.items() if k != "CELERY"})
+        app.config["CELERY"] = {**app.config["CELERY"], **celery_overrides}
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    for domain in DOMAINS:
+        domain.init_app(app)
+    celery_init_app(app)
+    logging.getLogger("gannan").setLevel(logging.INFO)
+    return app
