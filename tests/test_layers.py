@@ -1,4 +1,4 @@
-"""The floors of ARCHITECTURE.md hold: no package imports one above it.
+"""The floors of docs/architecture.md hold: no package imports one above it.
 
 platform is the ground; catalog stands on it; orders on catalog; reporting (and money)
 listen to orders; web and the composition root (gannan/app.py) sit on top.  A lower

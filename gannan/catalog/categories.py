@@ -1,4 +1,4 @@
-"""The seeded category tree and whether each counts as agricultural (POLICY.md).
+"""The seeded category tree and whether each counts as agricultural (docs/awards.md).
 
 Agricultural: fresh or processed farm, forest, tea and fishery produce — fruit,
 camellia oil, rice noodles, rice, tea.  "Other specialties" (crafts, snacks made

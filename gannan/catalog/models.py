@@ -32,7 +32,7 @@ class Category(db.Model):
     slug: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(40))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), nullable=True)
-    # POLICY.md: whether products of this category count as agricultural by default.
+    # docs/awards.md: whether products of this category count as agricultural by default.
     agricultural: Mapped[bool] = mapped_column(Boolean)
     position: Mapped[int] = mapped_column(Integer, default=0)
 

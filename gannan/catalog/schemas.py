@@ -69,7 +69,7 @@ class ProductWriteSchema(Schema):
     regional_brand = fields.String(allow_none=True, validate=validate.Length(min=1, max=40),
                                    metadata={"example": "赣南脐橙"})
     agricultural = fields.Boolean(allow_none=True, metadata={
-        "description": "Defaults to the category's rule (POLICY.md)"})
+        "description": "Defaults to the category's rule (docs/awards.md)"})
     cold_chain = fields.Boolean()
     images = fields.List(fields.Url(schemes={"http", "https"}),
                          validate=validate.Length(max=20))

@@ -1,4 +1,4 @@
-"""Sales metrics over the ledger, as POLICY.md defines them.
+"""Sales metrics over the ledger, as docs/awards.md defines them.
 
 * online retail sales: net paid goods (sales minus refunds) in the period;
 * Ganzhou specialty sales: the part whose origin is one of Ganzhou's 18 counties;

@@ -1,4 +1,4 @@
-"""The award engine against every boundary of POLICY.md's award rules.
+"""The award engine against every boundary of the award rules (docs/awards.md).
 
 Amounts are exact fen.  ``yuan(n)`` is n 元 in fen; ``+ 1`` is one fen more.
 """

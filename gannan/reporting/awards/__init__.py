@@ -1,4 +1,4 @@
-"""The award engine: the action plan's awards (POLICY.md, seed section 三) for one year.
+"""The award engine: the action plan's awards (docs/awards.md) for one year.
 
 Pure: plain dataclasses in (:class:`AwardInputs`, :class:`AwardSettings`), an
 :class:`AwardReport` out; no Flask, no database.  Money is integer fen, rates are

@@ -99,7 +99,7 @@ DEFAULT_GROWTH_THRESHOLDS = (
 @dataclass(frozen=True)
 class AwardSettings:
     """Every parameter of the rules and every reading of an open point; the defaults
-    are POLICY.md's.  Money in fen, rates as exact fractions.
+    are the action plan's (docs/awards.md).  Money in fen, rates as exact fractions.
 
     ``to_dict``/``from_dict`` give a JSON form: fen as integers, rates as
     ``"numerator/denominator"`` strings (``from_dict`` also takes exact decimal strings
