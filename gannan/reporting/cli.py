@@ -29,8 +29,15 @@ def verify(file, keys) -> None:
     """Tell whether a downloaded report (the JSON download) is authentic."""
     from gannan.reporting.signing import published_keys, verify_envelope
 
+    raw = file.read()
+    kind = _other_download(raw)
+    if kind:
+        raise click.ClickException(
+            f"{file.name} is the {kind} download of a report. Only the JSON download carries "
+            "the signature: fetch GET /api/v1/reports/monthly/YYYY-MM (the JSON link in the "
+            "bureau dashboard) and verify that file.")
     try:
-        envelope = json.load(file)
+        envelope = json.loads(raw)
     except ValueError:
         envelope = None
     known = ({k["key_id"]: k["public_key"] for k in json.load(keys)["keys"]} if keys
@@ -40,6 +47,18 @@ def verify(file, keys) -> None:
                + (f" ({verdict.period} v{verdict.version}, key {verdict.key_id})"
                   if verdict.period else ""))
     raise SystemExit(0 if verdict.valid else 1)
+
+
+def _other_download(raw: bytes) -> str | None:
+    """PDF, XLSX or CSV: the report's other formats, which carry no signature."""
+    if raw.startswith(b"%PDF"):
+        return "PDF"
+    if raw.startswith(b"PK\x03\x04"):
+        return "XLSX"
+    text = raw.lstrip(b"\xef\xbb\xbf").lstrip()
+    if text[:1] not in (b"{", b"[", b"") and any(b"," in line for line in text.split(b"\n")[:5]):
+        return "CSV"
+    return None
 
 
 @reports_cli.command("rotate-key")

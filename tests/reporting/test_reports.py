@@ -146,6 +146,16 @@ def test_tampered_report_fails_verification(app, client, admin, bureau_user, oct
     forged = runner.invoke(args=["reports", "verify", str(bad)])
     assert forged.exit_code == 1 and forged.output.startswith("INVALID")
 
+    for suffix, kind in (("pdf", "PDF"), ("xlsx", "XLSX"), ("csv", "CSV")):
+        download = client.get(f"/api/v1/reports/monthly/2026-10.{suffix}",
+                              headers=bearer(bureau_user))
+        assert download.status_code == 200
+        path = tmp_path / f"report.{suffix}"
+        path.write_bytes(download.data)
+        told = runner.invoke(args=["reports", "verify", str(path)])
+        assert told.exit_code != 0
+        assert f"the {kind} download" in told.output and "Only the JSON download" in told.output
+
 
 def test_key_rotation_keeps_old_reports_verifiable(app, client, admin, october, monkeypatch,
                                                    tmp_path):
