@@ -21,7 +21,6 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     CondPageBreak,
@@ -34,6 +33,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from gannan.platform.fonts import CJK_FONT, FontFile, register_cjk_font
 from gannan.reporting.render.sections import (
     REPORT_TITLE,
     REPORT_TITLE_EN,
@@ -48,7 +48,6 @@ from gannan.reporting.render.sections import (
     yuan,
 )
 
-CJK_FONT = "STSong-Light"  # a standard Adobe CJK font: the reader supplies it, none embedded
 LATIN_FONT = "Helvetica"
 PAGE_WIDTH = A4[0]
 MARGIN = 15 * mm
@@ -84,13 +83,20 @@ def to_pdf(content: Content, signature: Signature | None = None) -> bytes:
     return buffer.getvalue()
 
 
-@cache
+_measured_with: list[FontFile] = []  # the font the cached widths were measured in
+
+
 def _register_fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONT))
+    """Embed the configured CJK font (FontMissing says what to install when there is none)."""
+    font = register_cjk_font()
+    if _measured_with != [font]:
+        _width.cache_clear()
+        _measured_with[:] = [font]
 
 
-# Chinese is set in STSong-Light and Latin in Helvetica: STSong's Latin glyphs are
-# replaced by whatever font a reader substitutes for it, and look ragged there.
+# Chinese is set in the embedded CJK font and Latin in Helvetica, one of the standard
+# fonts every PDF reader has: numbers and codes keep their familiar look and add no
+# glyphs to the embedded subset.
 
 
 def _font_of(char: str) -> str:
