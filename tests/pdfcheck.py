@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree
 
 from pypdf import PdfReader
 from pypdf.generic import DictionaryObject
@@ -19,6 +20,7 @@ NO_FONTS_CONF = """<?xml version="1.0"?>
 <fontconfig><cachedir>{cache}</cachedir></fontconfig>
 """
 FONT_FILES = ("/FontFile", "/FontFile2", "/FontFile3")
+ZBAR = "{http://zbar.sourceforge.net/2008/barcode}"
 
 
 def embedded_fonts(data: bytes) -> dict[str, str | None]:
@@ -65,23 +67,41 @@ def rasterise(data: bytes, folder: Path, *, page: int = 1, dpi: int = 72,
     return stem.with_suffix(".png" if png else ".pgm")
 
 
-def ink(pgm: Path, box: tuple[int, int, int, int]) -> float:
-    """The share of dark pixels in ``box`` (left, top, right, bottom) of a grey PGM."""
+def read_pgm(pgm: Path) -> tuple[int, int, bytes]:
+    """Width, height and the grey bytes (one per pixel, 0 black) of a binary PGM."""
     data = pgm.read_bytes()
     magic, width, height, _, _ = data.split(maxsplit=4)
     assert magic == b"P5"
     width, height = int(width), int(height)
-    pixels = data[-width * height:]
+    return width, height, data[-width * height:]
+
+
+def ink(pgm: Path, box: tuple[int, int, int, int]) -> float:
+    """The share of dark pixels in ``box`` (left, top, right, bottom) of a grey PGM."""
+    width, _, pixels = read_pgm(pgm)
     left, top, right, bottom = box
     dark = sum(1 for y in range(top, bottom) for x in range(left, right)
                if pixels[y * width + x] < 128)
     return dark / ((right - left) * (bottom - top))
 
 
-def decode_qr_codes(image: Path) -> list[str]:
-    """The text of every QR code zbarimg finds in ``image``, one entry per symbol."""
+def crop(pgm: Path, box: tuple[int, int, int, int], target: Path) -> Path:
+    """``box`` (left, top, right, bottom) of a grey PGM as a PGM of its own."""
+    width, _, pixels = read_pgm(pgm)
+    left, top, right, bottom = box
+    rows = b"".join(pixels[y * width + left:y * width + right] for y in range(top, bottom))
+    target.write_bytes(b"P5\n%d %d\n255\n" % (right - left, bottom - top) + rows)
+    return target
+
+
+def decode_qr_codes(images: list[Path]) -> list[list[str]]:
+    """For each image, the text of every QR code zbarimg finds in it."""
     zbarimg = need_program("zbarimg", "zbar-tools")
-    result = subprocess.run([zbarimg, "--raw", "--quiet", "-Sdisable", "-Sqrcode.enable",
-                             str(image)], capture_output=True, text=True, timeout=120)
-    assert result.returncode in (0, 4), result.stderr  # 4: the image has no symbol
-    return [line for line in result.stdout.splitlines() if line]
+    result = subprocess.run([zbarimg, "--xml", "--quiet", "--nodbus", "-Sdisable",
+                             "-Sqrcode.enable", *map(str, images)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode in (0, 4), result.stderr  # 4: no image had a symbol
+    found: dict[str, list[str]] = {str(image): [] for image in images}
+    for source in ElementTree.fromstring(result.stdout).iter(f"{ZBAR}source"):
+        found[source.get("href")] = [data.text or "" for data in source.iter(f"{ZBAR}data")]
+    return [found[str(image)] for image in images]
