@@ -133,3 +133,10 @@ def test_report_built_by_a_real_worker(app, client, admin, sales):
     db.session.expire_all()
     stored = db.session.scalar(db.select(MonthlyReport))
     assert stored.sha256 == result["sha256"]
+
+
+@pytest.mark.parametrize("year", [2027, 2031])
+def test_awards_for_a_year_outside_the_plan_are_422(client, bureau_user, year):
+    response = client.get(f"/api/v1/awards?year={year}", headers=bearer(bureau_user))
+    assert_problem(response, 422, "year_outside_plan")
+    assert "2024–2026" in response.get_json()["detail"]
