@@ -46,16 +46,18 @@ def _validate(inputs: AwardInputs, settings: AwardSettings) -> None:
     if not settings.base_year <= inputs.year <= settings.last_year:
         raise ValueError(f"{inputs.year} is outside the plan "
                          f"({settings.base_year}–{settings.last_year})")
-    for label, ids in (("seller", [e.seller_id for e in inputs.enterprises]),
-                       ("base", [b.id for b in inputs.bases])):
+    platforms = [*([inputs.platform] if inputs.platform else []), *inputs.other_platforms]
+    for label, ids in (("enterprise", [e.ref for e in inputs.enterprises]),
+                       ("base", [b.id for b in inputs.bases]),
+                       ("platform", [p.ref for p in platforms])):
         if len(set(ids)) != len(ids):
             raise ValueError(f"a {label} appears twice")
     histories = [e.online_history for e in inputs.enterprises]
     histories += [b.livestream_history for b in inputs.bases]
     if any(year >= inputs.year for history in histories for year in history):
         raise ValueError(f"history must hold only years before {inputs.year}")
-    recipients = [*inputs.enterprises, *inputs.bases]
-    if not all(r.uscc for r in recipients) or (inputs.platform and not inputs.platform.uscc):
+    recipients = [*inputs.enterprises, *inputs.bases, *platforms]
+    if not all(r.uscc for r in recipients):
         raise ValueError("every recipient needs its USCC")
     tiers = {t.tier for t in settings.livestream_tiers}
     if any(not b.received_tiers <= tiers for b in inputs.bases):
@@ -63,33 +65,58 @@ def _validate(inputs: AwardInputs, settings: AwardSettings) -> None:
 
 
 def _claims(inputs: AwardInputs, s: AwardSettings) -> list[AwardLine]:
-    """Stage 1, in report order: platform, bases by id, sellers by id."""
+    """Stage 1, in report order: this platform, other platforms by ref, bases by id,
+    sellers by id, then applicants that are not sellers by id."""
     lines = [_platform_line(inputs.platform, s)] if inputs.platform else []
+    lines += [_platform_line(p, s) for p in sorted(inputs.other_platforms, key=_order)]
     lines += [_base_line(b, inputs.year, s) for b in sorted(inputs.bases, key=lambda b: b.id)]
-    for e in sorted(inputs.enterprises, key=lambda e: e.seller_id):
+    for e in sorted(inputs.enterprises, key=_order):
         lines += [_growth_line(e, inputs.year, s), _agricultural_line(e, s)]
     return lines
 
 
+def _order(subject: EnterpriseYear | PlatformYear) -> tuple[str, int]:
+    """"seller:2" before "seller:10"; sellers before applicants."""
+    kind, _, number = subject.ref.partition(":")
+    return kind != "seller", int(number) if number.isdigit() else 0
+
+
+def _not_reported(what: str, name: str, year: int | None = None) -> str:
+    when = f" for {year}" if year else ""
+    return (f"{what} not reported{when} for {name}: no award until the bureau records "
+            f"them")
+
+
 def _platform_line(p: PlatformYear, s: AwardSettings) -> AwardLine:
+    figures = {"online_retail_fen": p.online_retail_fen, "specialty_fen": p.specialty_fen}
+    if p.online_retail_fen is None:
+        return AwardLine(p.ref, p.uscc, p.name, AwardKind.PLATFORM, figures, (),
+                         "(1) " + _not_reported("online retail sales", p.name), 0, 0)
     head = f"(1) online retail sales {_money(p.online_retail_fen)}"
-    if p.online_retail_fen >= s.platform_min_online_fen:
+    if p.online_retail_fen >= s.platform_min_online_fen and p.specialty_fen is None:
+        amount, rule = 0, (f"{head} ≥ {_money(s.platform_min_online_fen)}, but "
+                           + _not_reported("Ganzhou specialty sales", p.name))
+    elif p.online_retail_fen >= s.platform_min_online_fen:
         amount, rule = _rated(s.platform_rate, p.specialty_fen, s.platform_cap_fen, s.rounding,
                               "Ganzhou specialty sales")
         rule = f"{head} ≥ {_money(s.platform_min_online_fen)}: {rule}"
     else:
         amount, rule = 0, f"{head} < {_money(s.platform_min_online_fen)}: no award"
-    figures = {"online_retail_fen": p.online_retail_fen, "specialty_fen": p.specialty_fen}
-    return AwardLine("platform", p.uscc, p.name, AwardKind.PLATFORM, figures, (), rule,
+    return AwardLine(p.ref, p.uscc, p.name, AwardKind.PLATFORM, figures, (), rule,
                      p.online_retail_fen, amount)
 
 
 def _base_line(b: LivestreamBase, year: int, s: AwardSettings) -> AwardLine:
     earlier = _highest_earlier(b.livestream_history, year, s.base_year)
-    shortfalls = {t.tier: _tier_shortfalls(b, t, earlier) for t in s.livestream_tiers}
+    sales = _certified(SalesParts(b.livestream_sales_fen, b.external_livestream_sales_fen), s)
+    shortfalls = {t.tier: _tier_shortfalls(b, sales or 0, t, earlier)
+                  for t in s.livestream_tiers}
     met = [t for t in s.livestream_tiers if not shortfalls[t.tier]]
     head = f"(2) tier {_and([str(t.tier) for t in met])} met in {year}"
-    if met and year == s.base_year and not s.base_year_earns:
+    if sales is None:
+        met, amount = [], 0
+        rule = "(2) " + _not_reported("live-stream sales on other platforms", b.name, year)
+    elif met and year == s.base_year and not s.base_year_earns:
         amount, rule = 0, f"{head}, the base year, which earns nothing"
     elif met:
         amount, rule = _livestream_award(b, met, s)
@@ -100,22 +127,25 @@ def _base_line(b: LivestreamBase, year: int, s: AwardSettings) -> AwardLine:
                                   for tier, why in shortfalls.items())
     figures = {"area_m2": str(b.area_m2), "rooms": b.rooms,
                "resident_enterprises": b.resident_enterprises, "hosts": b.hosts,
-               "livestream_sales_fen": b.livestream_sales_fen,
+               "platform_livestream_sales_fen": b.livestream_sales_fen,
+               "external_livestream_sales_fen": b.external_livestream_sales_fen,
+               "livestream_sales_fen": sales,
                "highest_earlier_livestream_sales_fen": earlier,
                "received_tiers": ",".join(str(t) for t in sorted(b.received_tiers))}
     return AwardLine(f"base:{b.id}", b.uscc, b.name, AwardKind.LIVESTREAM_BASE, figures,
-                     tuple(t.sales_exceed_fen for t in met), rule, b.livestream_sales_fen,
-                     amount)
+                     tuple(t.sales_exceed_fen for t in met), rule,
+                     b.livestream_sales_fen if sales is None else sales, amount, notes=b.notes)
 
 
-def _tier_shortfalls(b: LivestreamBase, t: LivestreamTier, earlier: int | None) -> list[str]:
+def _tier_shortfalls(b: LivestreamBase, sales: int, t: LivestreamTier,
+                     earlier: int | None) -> list[str]:
     """Why ``b`` does not meet tier ``t`` this year; empty when it does."""
     why = [f"{label} {have} < {need}" for label, have, need in (
         ("area m²", b.area_m2, t.min_area_m2), ("rooms", b.rooms, t.min_rooms),
         ("resident enterprises", b.resident_enterprises, t.min_resident_enterprises),
         ("hosts", b.hosts, t.min_hosts)) if have < need]
-    if b.livestream_sales_fen <= t.sales_exceed_fen:
-        why.append(f"live-stream sales {_money(b.livestream_sales_fen)} do not exceed "
+    if sales <= t.sales_exceed_fen:
+        why.append(f"live-stream sales {_money(sales)} do not exceed "
                    f"{_money(t.sales_exceed_fen)}")
     elif earlier is not None and earlier > t.sales_exceed_fen:
         why.append(f"{_money(t.sales_exceed_fen)} already exceeded in an earlier year")
@@ -148,11 +178,18 @@ def _growth_line(e: EnterpriseYear, year: int, s: AwardSettings) -> AwardLine:
     parts = SalesParts(e.platform_online_fen, e.external_online_fen)
     total = _certified(parts, s)
     history = {y: _certified(p, s) for y, p in e.online_history.items()}
+    unknown = sorted(y for y, v in history.items() if v is None and s.base_year <= y < year)
+    notes = (f"external online sales of {_and([str(y) for y in unknown])} not reported: "
+             f"those years count platform sales only",) if unknown else ()
+    history = {y: e.online_history[y].platform_fen if v is None else v
+               for y, v in history.items()}
     earlier = _highest_earlier(history, year, s.base_year)
-    crossed = [t for t in s.growth_thresholds
-               if total > t.exceed_fen and (earlier is None or earlier <= t.exceed_fen)]
-    head = f"(3) certified online sales {_money(total)}"
-    if crossed and year == s.base_year and not s.base_year_earns:
+    crossed = [t for t in s.growth_thresholds if total is not None and total > t.exceed_fen
+               and (earlier is None or earlier <= t.exceed_fen)]
+    head = f"(3) certified online sales {_money(total or 0)}"
+    if total is None:
+        amount, rule = 0, "(3) " + _not_reported("external online sales", e.name, year)
+    elif crossed and year == s.base_year and not s.base_year_earns:
         amount, rule = 0, f"{head} in the base year {year}, which earns nothing"
     elif crossed:
         raw = sum(t.award_fen for t in crossed)
@@ -167,17 +204,25 @@ def _growth_line(e: EnterpriseYear, year: int, s: AwardSettings) -> AwardLine:
     figures = {"platform_online_fen": e.platform_online_fen,
                "external_online_fen": e.external_online_fen, "certified_online_fen": total,
                "highest_earlier_certified_online_fen": earlier}
-    return AwardLine(f"seller:{e.seller_id}", e.uscc, e.name, AwardKind.GROWTH, figures,
-                     tuple(t.exceed_fen for t in crossed), rule, total, amount)
+    return AwardLine(e.ref, e.uscc, e.name, AwardKind.GROWTH, figures,
+                     tuple(t.exceed_fen for t in crossed), rule,
+                     e.platform_online_fen if total is None else total, amount, notes=notes)
 
 
 def _agricultural_line(e: EnterpriseYear, s: AwardSettings) -> AwardLine:
     agricultural = _certified(SalesParts(e.platform_agricultural_fen,
                                          e.external_agricultural_fen), s)
     upstream = _certified(SalesParts(e.platform_upstream_fen, e.external_upstream_fen), s)
-    head = f"(5) certified agricultural online sales {_money(agricultural)}"
-    qualifies = agricultural > s.agricultural_exceed_fen
-    if qualifies:
+    head = f"(5) certified agricultural online sales {_money(agricultural or 0)}"
+    qualifies = agricultural is not None and agricultural > s.agricultural_exceed_fen
+    if agricultural is None:
+        amount, rule = 0, "(5) " + _not_reported("external agricultural online sales",
+                                                  e.name)
+    elif qualifies and upstream is None:
+        amount = 0
+        rule = (f"{head} > {_money(s.agricultural_exceed_fen)}, but "
+                + _not_reported("agricultural upstream sales (农产品上行)", e.name))
+    elif qualifies:
         amount, rule = _rated(s.agricultural_rate, upstream, s.agricultural_cap_fen, s.rounding,
                               "agricultural upstream sales")
         rule = f"{head} > {_money(s.agricultural_exceed_fen)}: {rule}"
@@ -191,8 +236,9 @@ def _agricultural_line(e: EnterpriseYear, s: AwardSettings) -> AwardLine:
                "external_upstream_fen": e.external_upstream_fen,
                "certified_upstream_fen": upstream}
     ranking = _certified(SalesParts(e.platform_online_fen, e.external_online_fen), s)
-    return AwardLine(f"seller:{e.seller_id}", e.uscc, e.name, AwardKind.AGRICULTURAL, figures,
-                     (s.agricultural_exceed_fen,) if qualifies else (), rule, ranking, amount)
+    return AwardLine(e.ref, e.uscc, e.name, AwardKind.AGRICULTURAL, figures,
+                     (s.agricultural_exceed_fen,) if qualifies else (), rule,
+                     e.platform_online_fen if ranking is None else ranking, amount)
 
 
 def _prefer_higher(lines: list[AwardLine]) -> list[AwardLine]:
@@ -258,8 +304,11 @@ def _allocate_budget(lines: list[AwardLine],
 # --- arithmetic and wording -----------------------------------------------------------
 
 
-def _certified(parts: SalesParts, s: AwardSettings) -> int:
-    return parts.platform_fen + (parts.external_fen if s.count_external_sales else 0)
+def _certified(parts: SalesParts, s: AwardSettings) -> int | None:
+    """Platform + external part; None when the external part counts but is not reported."""
+    if not s.count_external_sales:
+        return parts.platform_fen
+    return None if parts.external_fen is None else parts.platform_fen + parts.external_fen
 
 
 def _highest_earlier(history: Mapping[int, int], year: int, base_year: int) -> int | None:

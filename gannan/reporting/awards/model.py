@@ -16,37 +16,53 @@ from gannan.reporting.awards.settings import AwardKind, AwardSettings
 @dataclass(frozen=True)
 class SalesParts:
     """A certified figure in its two parts: on this platform, and recorded externally
-    by the bureau (other shops, other platforms)."""
+    by the bureau (other shops, other platforms).  ``external_fen`` None: the bureau
+    recorded the applicant's figures for the year but not this one (not reported)."""
 
     platform_fen: int
-    external_fen: int = 0
+    external_fen: int | None = 0
 
 
 @dataclass(frozen=True)
 class PlatformYear:
-    """(1): the platform operator and this year's platform-wide sales."""
+    """(1): a platform and its year's sales: this platform's operator with its ledger's
+    sales (``ref`` "platform"), or another platform the bureau registered, with the
+    figures certified for it (None: not reported)."""
 
     uscc: str
     name: str
-    online_retail_fen: int
-    specialty_fen: int
+    online_retail_fen: int | None
+    specialty_fen: int | None
+    ref: str = "platform"
 
 
 @dataclass(frozen=True)
 class EnterpriseYear:
-    """(3) and (5): a seller's year.  ``online_history`` holds its certified online
-    sales for earlier years; only years from ``base_year`` on count."""
+    """(3) and (5): an enterprise's year: a seller of this platform, an applicant of the
+    bureau's register, or both (one USCC).  ``online_history`` holds its certified
+    online sales for earlier years; only years from ``base_year`` on count.
 
-    seller_id: int
+    An external figure of 0 means nothing recorded; None means the bureau recorded the
+    applicant's figures for the year without this one: not reported."""
+
+    seller_id: int | None
     uscc: str
     name: str
     platform_online_fen: int
-    external_online_fen: int = 0
+    external_online_fen: int | None = 0
     platform_agricultural_fen: int = 0
-    external_agricultural_fen: int = 0
+    external_agricultural_fen: int | None = 0
     platform_upstream_fen: int = 0
-    external_upstream_fen: int = 0
+    external_upstream_fen: int | None = 0
     online_history: Mapping[int, SalesParts] = field(default_factory=dict)
+    applicant_id: int | None = None
+
+    @property
+    def ref(self) -> str:
+        """"seller:<id>" for a seller of this platform, else "applicant:<id>"."""
+        if self.seller_id is not None:
+            return f"seller:{self.seller_id}"
+        return f"applicant:{self.applicant_id}"
 
 
 @dataclass(frozen=True)
@@ -64,6 +80,10 @@ class LivestreamBase:
     livestream_sales_fen: int
     livestream_history: Mapping[int, int] = field(default_factory=dict)
     received_tiers: frozenset[int] = frozenset()
+    # certified live-stream sales on other platforms (None: not reported); they add to
+    # ``livestream_sales_fen``, the sales in this platform's own live rooms
+    external_livestream_sales_fen: int | None = 0
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +92,7 @@ class AwardInputs:
     platform: PlatformYear | None = None
     enterprises: Sequence[EnterpriseYear] = ()
     bases: Sequence[LivestreamBase] = ()
+    other_platforms: Sequence[PlatformYear] = ()  # registered by the bureau, for (1)
 
 
 # --- output -------------------------------------------------------------------------
@@ -80,7 +101,7 @@ class AwardInputs:
 @dataclass(frozen=True)
 class AwardLine:
     """One award to one recipient.  ``ref`` names the subject ("platform",
-    "base:<id>", "seller:<id>"); ``uscc`` the applicant that is paid."""
+    "base:<id>", "seller:<id>", "applicant:<id>"); ``uscc`` the applicant that is paid."""
 
     ref: str
     uscc: str
