@@ -124,6 +124,8 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                                                  "赣南特色产品网络销售平台运营方"),
         # A made-up but well-formed code for development; production must set the real one.
         "PLATFORM_OPERATOR_USCC": os.environ.get("PLATFORM_OPERATOR_USCC", "91360700MA3GNPT0XH"),
+        # Largest CSV/XLSX of certified figures the bureau may upload at once.
+        "BUREAU_IMPORT_MAX_BYTES": _env_int("BUREAU_IMPORT_MAX_BYTES", 8 * 1024 * 1024),
         # Unpaid Stripe orders release their stock after this many minutes.
         "ORDER_PAYMENT_MINUTES": _env_int("ORDER_PAYMENT_MINUTES", 30),
         # Delivered orders the buyer does not confirm complete after this many days.

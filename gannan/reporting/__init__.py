@@ -14,12 +14,15 @@ def init_app(app: Flask) -> None:
     from gannan.platform.celery_app import add_beat_entries
     from gannan.platform.extensions import api
     from gannan.reporting import models  # noqa: F401 - tables and their guards register
+    from gannan.reporting.register import models as register_models  # noqa: F401
     from gannan.reporting.cli import reports_cli
     from gannan.reporting.ledger import connect_ledger
     from gannan.reporting.routes import BLUEPRINTS
     from gannan.reporting.tasks import BEAT_SCHEDULE
 
-    for blueprint in BLUEPRINTS:
+    from gannan.reporting.register.routes import BLUEPRINTS as REGISTER_BLUEPRINTS
+
+    for blueprint in (*BLUEPRINTS, *REGISTER_BLUEPRINTS):
         api.register_blueprint(blueprint)
     connect_ledger()
     app.cli.add_command(reports_cli)

@@ -22,7 +22,14 @@ from gannan.reporting.awards import (
 from gannan.reporting.awards import LivestreamBase as AwardBase
 from gannan.reporting.inputs import current_settings
 from gannan.reporting.metrics import Month, percent
-from gannan.reporting.models import ExternalSales, LivestreamBase
+from gannan.reporting.models import LivestreamBase
+from gannan.reporting.register.models import ApplicantKind
+from gannan.reporting.register.services import (
+    ENTERPRISE_KINDS,
+    figures_by_uscc,
+    is_this_platform,
+    sellers_by_uscc,
+)
 
 YUAN = 100  # fen
 BASE_YEAR = 2024
@@ -42,28 +49,33 @@ def _through(year: int, month: Month) -> Month:
     return month if year == month.year else Month(year, 12)
 
 
-def external_sales(year: int) -> dict[int, ExternalSales]:
-    return {e.seller_id: e for e in db.session.scalars(
-        db.select(ExternalSales).where(ExternalSales.year == year))}
+def _sellers(ids) -> dict[int, Seller]:
+    ids = list(set(ids))
+    return {s.id: s for s in db.session.scalars(db.select(Seller).where(Seller.id.in_(ids)))} \
+        if ids else {}
 
 
-def upstream_enterprises(year: int, month: Month) -> set[int]:
-    """Sellers whose certified agricultural upstream sales in ``year`` (up to ``month``
-    for the current year) exceed 10 M 元."""
+def upstream_enterprises(year: int, month: Month) -> set[str]:
+    """USCCs of the enterprises whose certified agricultural upstream sales in ``year``
+    (up to ``month`` for the current year) exceed 10 M 元: their sales here plus what
+    the bureau certified (a figure not reported adds nothing)."""
     start, end = metrics.month_range(Month(year, 1), _through(year, month))
     platform = {r["seller_id"]: r["upstream_fen"] for r in metrics.grouped(
         start, end, "seller", {"upstream_fen": metrics.MEASURES["upstream_fen"]})}
-    external = external_sales(year)
-    sellers = set(platform) | set(external)
-    return {s for s in sellers
-            if platform.get(s, 0) + (external[s].upstream_fen if s in external else 0)
-            > UPSTREAM_ENTERPRISE_FEN}
+    sellers = _sellers(platform)
+    upstream: dict[str, int] = {}
+    for seller_id, fen in platform.items():
+        upstream[sellers[seller_id].uscc] = fen
+    for uscc, (applicant, figures) in figures_by_uscc([year])[year].items():
+        if applicant.kind in ENTERPRISE_KINDS and figures.upstream_fen:
+            upstream[uscc] = upstream.get(uscc, 0) + figures.upstream_fen
+    return {uscc for uscc, fen in upstream.items() if fen > UPSTREAM_ENTERPRISE_FEN}
 
 
 def plan_targets(month: Month) -> dict[str, Any]:
     ytd_start, ytd_end = metrics.month_range(Month(month.year, 1), month)
     ytd = metrics.totals(ytd_start, ytd_end)
-    earlier: set[int] = set()
+    earlier: set[str] = set()
     for year in range(BASE_YEAR, month.year):
         earlier |= upstream_enterprises(year, month)
     this_year = upstream_enterprises(month.year, month) if month.year >= BASE_YEAR else set()
@@ -102,52 +114,97 @@ def _year_range(year: int, through: Month) -> tuple:
     return metrics.month_range(Month(year, 1), _through(year, through))
 
 
-def _enterprises(year: int, through: Month, settings: AwardSettings) -> list[EnterpriseYear]:
-    current = metrics.annual_by_seller_between(*_year_range(year, through))
-    external = external_sales(year)
-    history: dict[int, dict[int, SalesParts]] = {}
-    for earlier in range(settings.base_year, year):
-        platform = metrics.annual_by_seller_between(*_year_range(earlier, through))
-        outside = external_sales(earlier)
-        for seller_id in set(platform) | set(outside):
-            history.setdefault(seller_id, {})[earlier] = SalesParts(
-                platform.get(seller_id, {}).get("online_retail_fen", 0),
-                outside[seller_id].online_fen if seller_id in outside else 0)
-    ids = sorted(set(current) | set(external))
-    sellers = {s.id: s for s in db.session.scalars(db.select(Seller).where(Seller.id.in_(ids)))}
+def _external(figures: dict, uscc: str, name: str, kinds) -> int | None:
+    """An applicant's certified figure ``name``: 0 when nothing is recorded for it (or
+    it is not an applicant of ``kinds``), None when recorded as not reported."""
+    applicant, row = figures.get(uscc, (None, None))
+    if row is None or applicant.kind not in kinds:
+        return 0
+    return getattr(row, name)
+
+
+def _enterprises(year: int, through: Month, settings: AwardSettings,
+                 figures: dict) -> list[EnterpriseYear]:
+    """Every enterprise with sales here or certified figures this year, by USCC: a
+    seller and a registered applicant with the same USCC are one enterprise."""
+    years = range(settings.base_year, year + 1)
+    platform = {y: metrics.annual_by_seller_between(*_year_range(y, through)) for y in years}
+    sellers = _sellers(seller_id for sales in platform.values() for seller_id in sales)
+    registered = {applicant.uscc: applicant for applicant, _ in figures[year].values()
+                  if applicant.kind in ENTERPRISE_KINDS}
+    usccs = {sellers[i].uscc for i in platform[year]} | set(registered)
+    by_uscc = {s.uscc: s for s in sellers.values()}
+    by_uscc.update(sellers_by_uscc(u for u in usccs if u not in by_uscc))
     enterprises = []
-    for seller_id in ids:
-        mine, theirs = current.get(seller_id, {}), external.get(seller_id)
+    for uscc in sorted(usccs):
+        seller, applicant = by_uscc.get(uscc), registered.get(uscc)
+
+        def mine(y: int, measure: str) -> int:
+            return max(platform[y].get(seller.id, {}).get(measure, 0), 0) if seller else 0
+
+        history = {y: SalesParts(mine(y, "online_retail_fen"),
+                                 _external(figures[y], uscc, "online_retail_fen",
+                                           ENTERPRISE_KINDS))
+                   for y in years if y < year
+                   and (uscc in figures[y] or (seller and seller.id in platform[y]))}
         enterprises.append(EnterpriseYear(
-            seller_id=seller_id, uscc=sellers[seller_id].uscc, name=sellers[seller_id].name,
-            platform_online_fen=max(mine.get("online_retail_fen", 0), 0),
-            external_online_fen=theirs.online_fen if theirs else 0,
-            platform_agricultural_fen=max(mine.get("agricultural_fen", 0), 0),
-            external_agricultural_fen=theirs.agricultural_fen if theirs else 0,
-            platform_upstream_fen=max(mine.get("upstream_fen", 0), 0),
-            external_upstream_fen=theirs.upstream_fen if theirs else 0,
-            online_history=history.get(seller_id, {}),
+            seller_id=seller.id if seller else None,
+            applicant_id=applicant.id if applicant else None,
+            uscc=uscc, name=applicant.name if applicant else seller.name,
+            platform_online_fen=mine(year, "online_retail_fen"),
+            external_online_fen=_external(figures[year], uscc, "online_retail_fen",
+                                          ENTERPRISE_KINDS),
+            platform_agricultural_fen=mine(year, "agricultural_fen"),
+            external_agricultural_fen=_external(figures[year], uscc, "agricultural_fen",
+                                                ENTERPRISE_KINDS),
+            platform_upstream_fen=mine(year, "upstream_fen"),
+            external_upstream_fen=_external(figures[year], uscc, "upstream_fen",
+                                            ENTERPRISE_KINDS),
+            online_history=history,
         ))
     return enterprises
 
 
-def _bases(year: int, through: Month, settings: AwardSettings) -> list[AwardBase]:
+def _bases(year: int, through: Month, settings: AwardSettings,
+           figures: dict) -> list[AwardBase]:
+    """Each base's live-stream sales: its live rooms here plus what its operator's
+    certified figures say it sold live elsewhere (an operator of one base only)."""
     rows = list(db.session.scalars(db.select(LivestreamBase).order_by(LivestreamBase.id)))
     if not rows:
         return []
     by_room = {y: metrics.livestream_sales_by_room(*_year_range(y, through))
                for y in range(settings.base_year, year + 1)}
+    operated: dict[str, int] = {}
+    for base in rows:
+        operated[base.operator_uscc] = operated.get(base.operator_uscc, 0) + 1
+    operator = (ApplicantKind.LIVESTREAM_BASE_OPERATOR,)
     bases = []
     for base in rows:
-        sales = {y: max(sum(rooms.get(ref, 0) for ref in base.live_rooms), 0)
-                 for y, rooms in by_room.items()}
+        own = {y: max(sum(rooms.get(ref, 0) for ref in base.live_rooms), 0)
+               for y, rooms in by_room.items()}
+        alone = operated[base.operator_uscc] == 1
+        external = {y: _external(figures[y], base.operator_uscc, "livestream_fen", operator)
+                    if alone else 0 for y in own}
+        notes = () if alone or not any(_external(figures[y], base.operator_uscc,
+                                                 "livestream_fen", operator) for y in own) \
+            else (f"the operator runs {operated[base.operator_uscc]} bases: its certified "
+                  f"live-stream sales elsewhere are not assigned to any of them",)
         bases.append(AwardBase(
             id=base.id, uscc=base.operator_uscc, name=base.name, area_m2=base.area_m2,
             rooms=base.rooms, resident_enterprises=base.resident_enterprises, hosts=base.hosts,
-            livestream_sales_fen=sales[year],
-            livestream_history={y: v for y, v in sales.items() if y < year},
-            received_tiers=frozenset(base.awarded_tiers)))
+            livestream_sales_fen=own[year], external_livestream_sales_fen=external[year],
+            livestream_history={y: v + (external[y] or 0) for y, v in own.items() if y < year},
+            received_tiers=frozenset(base.awarded_tiers), notes=notes))
     return bases
+
+
+def _other_platforms(figures: dict) -> list[PlatformYear]:
+    """(1) for the platforms the bureau registered, on their certified figures."""
+    return [PlatformYear(uscc=uscc, name=applicant.name, ref=f"applicant:{applicant.id}",
+                         online_retail_fen=row.online_retail_fen,
+                         specialty_fen=row.specialty_fen)
+            for uscc, (applicant, row) in sorted(figures.items())
+            if applicant.kind is ApplicantKind.PLATFORM and not is_this_platform(uscc)]
 
 
 def award_inputs(year: int, through: Month, settings: AwardSettings) -> AwardInputs:
@@ -157,9 +214,11 @@ def award_inputs(year: int, through: Month, settings: AwardSettings) -> AwardInp
                             name=current_app.config["PLATFORM_OPERATOR_NAME"],
                             online_retail_fen=max(totals["online_retail_fen"], 0),
                             specialty_fen=max(totals["specialty_fen"], 0))
+    figures = figures_by_uscc(range(settings.base_year, year + 1))
     return AwardInputs(year=year, platform=platform,
-                       enterprises=_enterprises(year, through, settings),
-                       bases=_bases(year, through, settings))
+                       enterprises=_enterprises(year, through, settings, figures),
+                       bases=_bases(year, through, settings, figures),
+                       other_platforms=_other_platforms(figures[year]))
 
 
 def award_report(year: int) -> dict[str, Any]:

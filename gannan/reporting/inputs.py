@@ -1,4 +1,5 @@
-"""What the bureau records: external certified sales, live-streaming bases, award settings."""
+"""What the bureau records: external certified sales (by seller; the register in
+:mod:`gannan.reporting.register` is the successor), live-streaming bases, award settings."""
 
 from __future__ import annotations
 
@@ -10,29 +11,58 @@ from gannan.platform.extensions import db
 from gannan.platform.models import Seller, User
 from gannan.platform.services import validate_uscc
 from gannan.reporting.awards import AwardSettings
-from gannan.reporting.models import AwardSettingsRecord, ExternalSales, LivestreamBase
+from gannan.reporting.models import AwardSettingsRecord, LivestreamBase
+from gannan.reporting.register.models import Applicant, CertifiedFigures
+from gannan.reporting.register.services import record_figures, register_applicant
+
+ORDER_CODES = {"agricultural_exceeds_online_retail", "upstream_exceeds_agricultural",
+               "specialty_exceeds_online_retail", "upstream_exceeds_specialty"}
 
 
-def external_sales_of(year: int) -> list[ExternalSales]:
-    return list(db.session.scalars(db.select(ExternalSales).where(ExternalSales.year == year)
-                                   .order_by(ExternalSales.seller_id)))
-
-
-def record_external_sales(actor: User, data: dict[str, Any]) -> ExternalSales:
-    if db.session.get(Seller, data["seller_id"]) is None:
+def _seller(seller_id: int) -> Seller:
+    seller = db.session.get(Seller, seller_id)
+    if seller is None:
         raise NotFound("No such seller.", code="seller_not_found")
-    row = db.session.scalar(db.select(ExternalSales).where(
-        ExternalSales.seller_id == data["seller_id"], ExternalSales.year == data["year"]))
-    row = row or ExternalSales(seller_id=data["seller_id"], year=data["year"])
-    for key in ("online_fen", "agricultural_fen", "upstream_fen", "note"):
-        setattr(row, key, data[key])
-    if row.agricultural_fen > row.online_fen or row.upstream_fen > row.agricultural_fen:
-        raise ValidationFailed("Upstream ≤ agricultural ≤ online sales.",
-                               code="inconsistent_sales", field="agricultural_fen")
-    row.recorded_by_id = actor.id
-    db.session.add(row)
-    db.session.commit()
-    return row
+    return seller
+
+
+def _as_external_sales(applicant: Applicant, seller: Seller,
+                       row: CertifiedFigures) -> dict[str, Any]:
+    return {"seller_id": seller.id, "applicant_id": applicant.id, "year": row.year,
+            "online_fen": row.online_retail_fen, "agricultural_fen": row.agricultural_fen,
+            "upstream_fen": row.upstream_fen, "note": row.note}
+
+
+def external_sales_of(year: int) -> list[dict[str, Any]]:
+    """The register's figures of ``year`` for applicants that are sellers here, in the
+    shape of the original ``/bureau/external-sales`` (successor: ``/bureau/figures``)."""
+    query = (db.select(Applicant, Seller, CertifiedFigures)
+             .join(CertifiedFigures, CertifiedFigures.applicant_id == Applicant.id)
+             .join(Seller, Seller.uscc == Applicant.uscc)
+             .where(CertifiedFigures.year == year).order_by(Seller.id))
+    return [_as_external_sales(*row) for row in db.session.execute(query)]
+
+
+def record_external_sales(actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """The original API: figures by ``seller_id``, kept on the seller's applicant (the
+    seller is registered as one when it is not yet).  A figure left out is not
+    reported."""
+    seller = _seller(data["seller_id"])
+    applicant = db.session.scalar(db.select(Applicant).where(Applicant.uscc == seller.uscc))
+    if applicant is None:
+        applicant = register_applicant(actor, {"uscc": seller.uscc,
+                                               "reason": "recorded through external-sales"})
+    values = {"online_retail_fen": data["online_fen"],
+              "agricultural_fen": data.get("agricultural_fen"),
+              "upstream_fen": data.get("upstream_fen")}
+    reason = data.get("reason") or data.get("note") or "recorded through external-sales"
+    try:
+        row = record_figures(actor, applicant, data["year"], values, data.get("note"), reason)
+    except ValidationFailed as error:
+        if error.code in ORDER_CODES:  # this API's code for them
+            error.code = "inconsistent_sales"
+        raise
+    return _as_external_sales(applicant, seller, row)
 
 
 def livestream_bases() -> list[LivestreamBase]:

@@ -102,24 +102,6 @@ class SigningKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ExternalSales(db.Model):
-    """An enterprise's externally certified annual sales (other shops and platforms),
-    recorded by the bureau; certified annual sales = platform + external."""
-
-    __tablename__ = "external_sales"
-    __table_args__ = (UniqueConstraint("seller_id", "year"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"))
-    year: Mapped[int] = mapped_column(Integer)
-    online_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    agricultural_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    upstream_fen: Mapped[int] = mapped_column(BigInteger, default=0)
-    note: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
 class LivestreamBase(db.Model):
     """A live-streaming base; its sales are the ledger's livestream sales whose channel
     reference is one of its live rooms."""

@@ -37,15 +37,23 @@ class VersionArgsSchema(Schema):
 
 
 class ExternalSalesSchema(Schema):
-    seller_id = fields.Integer(required=True, strict=True)
+    """The original by-seller API; its figures live in the register (``/bureau/figures``
+    and ``/bureau/applicants`` are the successor).  A figure left out or null is not
+    reported."""
+
+    seller_id = fields.Integer(required=True, strict=True,
+                               validate=validate.Range(min=1, max=2**31 - 1))
+    applicant_id = fields.Integer(dump_only=True)
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2024,
                                                                                 max=2100))
     online_fen = FEN
-    agricultural_fen = fields.Integer(load_default=0, strict=True,
+    agricultural_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
                                       validate=validate.Range(min=0, max=10**15))
-    upstream_fen = fields.Integer(load_default=0, strict=True,
+    upstream_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
                                   validate=validate.Range(min=0, max=10**15))
     note = text(500, load_default=None)
+    reason = text(2000, load_default=None, load_only=True, metadata={
+        "description": "Why recorded figures change (default: the note)"})
 
 
 class LivestreamBaseSchema(Schema):

@@ -534,3 +534,64 @@ def test_report_is_deterministic_and_json_ready():
     assert data["settings"]["livestream_upgrade"] == "difference"
     assert [x.ref for x in report.awarded_lines] == [
         "platform", "base:1", "base:2", "seller:1", "seller:2", "seller:3", "seller:4"]
+
+
+# --- applicants of the register (one USCC), figures not reported -----------------------------
+
+
+def test_an_applicant_that_is_no_seller_is_ordered_after_the_sellers():
+    applicant = replace(seller(0, 0, external=yuan(120 * M)), seller_id=None, applicant_id=7)
+    report = run(enterprises=[applicant, seller(3, yuan(1 * M))])
+    assert [x.ref for x in report.lines] == ["seller:3", "seller:3", "applicant:7",
+                                             "applicant:7"]
+    assert growth(report, 3).computed_fen == 0
+    assert line(report, "applicant:7", AwardKind.GROWTH).computed_fen == yuan(200_000)
+
+
+def test_an_external_figure_not_reported_earns_nothing_and_says_so():
+    e = replace(seller(online=yuan(60 * M), agricultural=yuan(20 * M), upstream=yuan(5 * M)),
+                external_online_fen=None, external_agricultural_fen=yuan(1),
+                external_upstream_fen=None)
+    report = run(enterprises=[e])
+    assert growth(report).computed_fen == 0
+    assert "external online sales not reported for 2025" in growth(report).rule
+    assert growth(report).figures["certified_online_fen"] is None
+    assert growth(report).ranking_sales_fen == yuan(60 * M)
+    x = agricultural(report)
+    assert x.computed_fen == 0 and x.figures["certified_upstream_fen"] is None
+    assert x.rule.startswith("(5) certified agricultural online sales 20,000,001 元 > "
+                             "10,000,000 元, but agricultural upstream sales (农产品上行) not "
+                             "reported for 企业1")
+
+
+def test_a_figure_not_reported_does_not_matter_when_external_sales_do_not_count():
+    settings = replace(DEFAULTS, count_external_sales=False)
+    e = replace(seller(online=yuan(101 * M)), external_online_fen=None)
+    assert growth(run(settings=settings, enterprises=[e])).computed_fen == yuan(200_000)
+
+
+def test_another_platform_earns_award_1_on_its_certified_figures():
+    other = replace(platform(yuan(6 * M), yuan(4 * M), owner=901), ref="applicant:3")
+    unreported = replace(platform(yuan(6 * M), None, owner=902), ref="applicant:4")
+    report = run(platform=platform(yuan(1 * M), yuan(1 * M)),
+                 other_platforms=[unreported, other])
+    assert [x.ref for x in report.lines] == ["platform", "applicant:3", "applicant:4"]
+    assert paid(report, "applicant:3", AwardKind.PLATFORM) == yuan(40_000)
+    assert paid(report, "applicant:4", AwardKind.PLATFORM) == 0
+    assert "Ganzhou specialty sales not reported" in line(report, "applicant:4",
+                                                          AwardKind.PLATFORM).rule
+    with pytest.raises(ValueError, match="platform appears twice"):
+        run(other_platforms=[other, other])
+
+
+def test_a_bases_external_live_sales_add_to_its_own_rooms():
+    report = run(bases=[replace(base(1, yuan(15 * M)),
+                                external_livestream_sales_fen=yuan(5 * M) + 1)])
+    x = line(report, "base:1", AwardKind.LIVESTREAM_BASE)
+    assert x.figures["platform_livestream_sales_fen"] == yuan(15 * M)
+    assert x.figures["external_livestream_sales_fen"] == yuan(5 * M) + 1
+    assert x.figures["livestream_sales_fen"] == yuan(20 * M) + 1
+    assert x.computed_fen == yuan(100_000)
+    unreported = run(bases=[replace(base(1, yuan(25 * M)), external_livestream_sales_fen=None)])
+    x = line(unreported, "base:1", AwardKind.LIVESTREAM_BASE)
+    assert x.computed_fen == 0 and "not reported for 2025" in x.rule

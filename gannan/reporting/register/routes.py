@@ -1,0 +1,177 @@
+"""HTTP layer of the register: applicants, their figures, look-up, bulk import."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from gannan.platform.auth import Policy, any_of, require_user, role
+from gannan.platform.models import Role
+from gannan.platform.pagination import paginate
+from gannan.reporting.register import imports, services
+from gannan.reporting.register.models import FIGURES
+from gannan.reporting.register.schemas import (
+    ApplicantCreateSchema,
+    ApplicantDetailSchema,
+    ApplicantPageSchema,
+    ApplicantQueryArgsSchema,
+    ApplicantSchema,
+    ApplicantUpdateSchema,
+    ChangeListSchema,
+    FiguresArgsSchema,
+    FiguresPageSchema,
+    FiguresSchema,
+    FiguresWriteSchema,
+    ImportFileSchema,
+    ImportFormSchema,
+    ImportListSchema,
+    ImportResultSchema,
+    LookupArgsSchema,
+    LookupSchema,
+)
+
+BEARER = [{"bearerAuth": []}]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+register_blp = Blueprint("register", __name__, url_prefix="/api/v1/bureau",
+                         description="The bureau's register of applicants and their certified "
+                                     "figures; bulk import")
+Policy(register_blp, default=any_of(role(Role.BUREAU), role(Role.PLATFORM_ADMIN)))
+
+
+@register_blp.route("/applicants")
+class Applicants(MethodView):
+    @register_blp.arguments(ApplicantQueryArgsSchema, location="query")
+    @register_blp.response(200, ApplicantPageSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self, args):
+        """The register, by name; ?q= a USCC or name prefix, ?county=, ?kind="""
+        page = paginate(services.list_applicants(q=args.get("q"), county=args.get("county"),
+                                                 kind=args.get("kind")),
+                        args["page"], args["page_size"])
+        services.with_sellers(page.items)
+        return page
+
+    @register_blp.arguments(ApplicantCreateSchema)
+    @register_blp.response(201, ApplicantSchema)
+    @register_blp.doc(security=BEARER)
+    def post(self, data):
+        """Register an applicant (a seller's USCC alone registers that seller)"""
+        return services.with_sellers([services.register_applicant(require_user(), data)])[0]
+
+
+@register_blp.route("/applicants/lookup")
+class ApplicantLookup(MethodView):
+    @register_blp.arguments(LookupArgsSchema, location="query")
+    @register_blp.response(200, LookupSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self, args):
+        """Applicants and sellers whose USCC or name starts with ?q= (at most 20)"""
+        return {"items": services.lookup(args["q"])}
+
+
+@register_blp.route("/applicants/<id:applicant_id>")
+class ApplicantDetail(MethodView):
+    @register_blp.response(200, ApplicantDetailSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self, applicant_id):
+        """An applicant, its seller here, and per year its sales on this platform and its
+        certified external figures: two parts and their sum"""
+        return services.applicant_detail(applicant_id)
+
+    @register_blp.arguments(ApplicantUpdateSchema)
+    @register_blp.response(200, ApplicantSchema)
+    @register_blp.doc(security=BEARER)
+    def patch(self, data, applicant_id):
+        """Change name, kind or county, with a reason"""
+        applicant = services.update_applicant(require_user(), applicant_id, data)
+        return services.with_sellers([applicant])[0]
+
+
+@register_blp.route("/applicants/<id:applicant_id>/changes")
+class ApplicantChanges(MethodView):
+    @register_blp.response(200, ChangeListSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self, applicant_id):
+        """Who changed what in the register, when and why"""
+        services.get_applicant(applicant_id)
+        return {"items": services.changes_of(applicant_id)}
+
+
+@register_blp.route("/applicants/<id:applicant_id>/figures/<int(min=2020,max=2100):year>")
+class ApplicantFigures(MethodView):
+    @register_blp.arguments(FiguresWriteSchema)
+    @register_blp.response(200, FiguresSchema)
+    @register_blp.doc(security=BEARER)
+    def put(self, data, applicant_id, year):
+        """Record the year's certified figures, each explicit (null: not reported)"""
+        return services.record_figures(require_user(), services.get_applicant(applicant_id),
+                                       year, {k: data[k] for k in FIGURES}, data["note"],
+                                       data["reason"])
+
+
+@register_blp.route("/figures")
+class YearFigures(MethodView):
+    @register_blp.arguments(FiguresArgsSchema, location="query")
+    @register_blp.response(200, FiguresPageSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self, args):
+        """Every applicant's certified figures of ?year="""
+        return paginate(services.figures_query(args["year"]), args["page"], args["page_size"])
+
+
+@register_blp.route("/imports")
+class Imports(MethodView):
+    @register_blp.response(200, ImportListSchema)
+    @register_blp.doc(security=BEARER)
+    def get(self):
+        """The latest applied imports (a file that changed nothing leaves none)"""
+        return {"items": services.recent_imports()}
+
+    @register_blp.arguments(ImportFormSchema, location="form")
+    @register_blp.arguments(ImportFileSchema, location="files")
+    @register_blp.response(200, ImportResultSchema)
+    @register_blp.doc(security=BEARER)
+    def post(self, form, files):
+        """Apply a year's figures from CSV or XLSX: all rows or none (422
+        import_invalid lists every problem); a correction needs a reason"""
+        upload = files["file"]
+        return imports.run_import(require_user(), upload.read(), upload.filename or "upload",
+                                  form["year"], form["reason"], dry_run=False)
+
+
+@register_blp.route("/imports/check")
+class ImportCheck(MethodView):
+    @register_blp.arguments(ImportFormSchema, location="form")
+    @register_blp.arguments(ImportFileSchema, location="files")
+    @register_blp.response(200, ImportResultSchema)
+    @register_blp.doc(security=BEARER)
+    def post(self, form, files):
+        """Dry run: every row's problems with its row number, and what applying would
+        create and change; writes nothing"""
+        upload = files["file"]
+        return imports.run_import(require_user(), upload.read(), upload.filename or "upload",
+                                  form["year"], form["reason"], dry_run=True)
+
+
+@register_blp.route("/imports/template.<any(csv, xlsx):extension>")
+class ImportTemplate(MethodView):
+    @register_blp.response(200, description="The import template")
+    @register_blp.doc(security=BEARER)
+    def get(self, extension):
+        """The template to fill in: the columns, amounts in 元 (XLSX: with instructions)"""
+        body, mimetype = ((imports.template_xlsx(), XLSX) if extension == "xlsx"
+                          else (imports.template_csv(), "text/csv; charset=utf-8"))
+        return Response(body, mimetype=mimetype, headers={
+            "Content-Disposition": f'attachment; filename="certified-figures-template.'
+                                   f'{extension}"'})
+
+
+@register_blp.before_request
+def _bounded_uploads() -> None:
+    if request.endpoint in ("register.Imports", "register.ImportCheck"):
+        request.max_content_length = current_app.config["BUREAU_IMPORT_MAX_BYTES"]
+
+
+BLUEPRINTS = (register_blp,)
