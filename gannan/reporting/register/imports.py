@@ -20,6 +20,7 @@ import csv
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -264,7 +265,8 @@ def parse_yuan(value: Any) -> int | None:
                              "digits, more than a number cell holds exactly; enter it as text")
         amount = amount if amount.as_tuple().exponent < 0 else amount.quantize(Decimal(1))
     elif isinstance(value, str):
-        text = value.strip().removesuffix("元").strip().replace(",", "").replace("，", "")
+        text = unicodedata.normalize("NFKC", value).strip().removesuffix("元").strip()
+        text = text.replace(",", "")  # thousands separators (full-width ones too, by NFKC)
         if text.startswith("-"):
             raise ValueError("negative_amount", f"{value!r} is negative")
         if not AMOUNT.fullmatch(text):

@@ -97,7 +97,7 @@ def register_applicant(actor: User, data: Mapping[str, Any]) -> Applicant:
         raise ValidationFailed(f"{missing[0]} is required (no seller has this USCC).",
                                field=missing[0])
     name = (data.get("name") or seller.name).strip()
-    kind = data.get("kind") or kind_of_seller(seller)
+    kind = ApplicantKind(data.get("kind") or kind_of_seller(seller))
     county = require_current_county(data.get("county_code") or seller.county_code)
     _check_kind(uscc, kind)
     if db.session.scalar(db.select(Applicant.id).where(Applicant.uscc == uscc)):
