@@ -134,6 +134,22 @@ def role(required: Role) -> Rule:
     return check
 
 
+def _county_in_path(view_args: dict[str, Any]) -> str:
+    return view_args["county_code"]
+
+
+def county_officer(county_of: Callable[[dict[str, Any]], str] = _county_in_path) -> Rule:
+    """The caller is the commerce office of the county ``county_of(view_args)`` names (by
+    default the ``county_code`` in the path); an office sees its own county only."""
+
+    def check(view_args: dict[str, Any]) -> None:
+        if require_user().county_office != county_of(view_args):
+            raise Forbidden("This is for the county's own commerce office.",
+                            code="not_county_officer")
+
+    return check
+
+
 def _seller_in_path(view_args: dict[str, Any]) -> int:
     seller_id = view_args["seller_id"]
     if db.session.get(Seller, seller_id) is None:

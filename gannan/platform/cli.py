@@ -21,8 +21,12 @@ demo_cli = AppGroup("demo", help="The demo catalogue for local runs.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @click.option("--display-name", default=None, help="Defaults to the part of EMAIL before @.")
 @click.option("--role", "roles", multiple=True, type=click.Choice(ROLE_CHOICES + ["consumer"]),
-              help="platform_admin or bureau; repeat for several. Every account is a consumer.")
-def create_user(email: str, password: str, display_name: str | None, roles: tuple[str, ...]) -> None:
+              help="platform_admin, bureau or county_officer; repeat for several. Every "
+                   "account is a consumer.")
+@click.option("--county", "county_code", default=None,
+              help="The county (GB/T 2260 code) a county_officer acts for.")
+def create_user(email: str, password: str, display_name: str | None, roles: tuple[str, ...],
+                county_code: str | None) -> None:
     """Create an account with the given roles."""
     from gannan.platform.services import register_user
 
@@ -30,7 +34,7 @@ def create_user(email: str, password: str, display_name: str | None, roles: tupl
         raise click.BadParameter("at least 8 characters", param_hint="--password")
     try:
         user = register_user(email, password, display_name or email.split("@")[0],
-                             [Role(r) for r in roles])
+                             [Role(r) for r in roles], county_code)
     except ProblemError as exc:
         raise click.ClickException(exc.detail) from exc
     click.echo(f"created user {user.id} {user.email} roles={','.join(user.roles)}")
@@ -39,15 +43,21 @@ def create_user(email: str, password: str, display_name: str | None, roles: tupl
 @users_cli.command("grant")
 @click.argument("email")
 @click.argument("role", type=click.Choice(ROLE_CHOICES))
-def grant(email: str, role: str) -> None:
-    """Give an existing account a role."""
+@click.option("--county", "county_code", default=None,
+              help="The county (GB/T 2260 code) a county_officer acts for.")
+def grant(email: str, role: str, county_code: str | None) -> None:
+    """Give an existing account a role (county_officer: of one county, --county)."""
     from gannan.platform.services import find_user_by_email, grant_role
 
     user = find_user_by_email(email)
     if user is None:
         raise click.ClickException(f"no account {email}")
-    grant_role(user, Role(role))
-    click.echo(f"{user.email} roles={','.join(user.roles)}")
+    try:
+        grant_role(user, Role(role), county_code)
+    except ProblemError as exc:
+        raise click.ClickException(exc.detail) from exc
+    office = f" county={user.county_office}" if user.county_office else ""
+    click.echo(f"{user.email} roles={','.join(user.roles)}{office}")
 
 
 DEMO_LOADERS = "gannan.demo_loaders"

@@ -124,6 +124,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                                                  "赣南特色产品网络销售平台运营方"),
         # A made-up but well-formed code for development; production must set the real one.
         "PLATFORM_OPERATOR_USCC": os.environ.get("PLATFORM_OPERATOR_USCC", "91360700MA3GNPT0XH"),
+        # Seller review: a county with a commerce office on the platform recommends its
+        # sellers (推荐) before an admin approves them; off: admins approve directly.
+        "COUNTY_RECOMMENDATION_REQUIRED": _env_bool("COUNTY_RECOMMENDATION_REQUIRED", True),
         # Largest CSV/XLSX of certified figures the bureau may upload at once.
         "BUREAU_IMPORT_MAX_BYTES": _env_int("BUREAU_IMPORT_MAX_BYTES", 8 * 1024 * 1024),
         # Unpaid Stripe orders release their stock after this many minutes.

@@ -36,7 +36,10 @@ ACCOUNTS = [
     ("huichang@demo.gannan.test", "李志强 (会昌米粉)", []),
     ("shangyou@demo.gannan.test", "黄丽华 (上犹茶叶)", []),
     ("xunwu@demo.gannan.test", "钟伟 (寻乌蜜桔, pending)", []),
+    ("xunwu-office@demo.gannan.test", "寻乌县商务局 电商股", [Role.COUNTY_OFFICER]),
 ]
+# county officers: the county each acts for
+COUNTY_OFFICES = {"xunwu-office@demo.gannan.test": "360734"}
 
 # owner email, name, USCC prefix (authority + type + county) + organisation code, kind,
 # county, contact, phone, address, status
@@ -68,7 +71,7 @@ def load_demo() -> list[tuple[str, str]]:
     """Create what is missing; return the (email, role summary) of every demo account."""
     for email, name, roles in ACCOUNTS:
         if find_user_by_email(email) is None:
-            register_user(email, DEMO_PASSWORD, name, roles)
+            register_user(email, DEMO_PASSWORD, name, roles, COUNTY_OFFICES.get(email))
     for owner, name, prefix, org, kind, county, contact, phone, address, status in SELLERS:
         uscc = demo_uscc(prefix, org)
         if db.session.scalar(db.select(Seller.id).where(Seller.uscc == uscc)):
@@ -85,5 +88,6 @@ def load_demo() -> list[tuple[str, str]]:
         db.session.add(seller)
     db.session.commit()
     return [(email, ", ".join(["consumer"] + [r.value for r in roles]) + (
-        " + seller owner" if any(s[0] == email for s in SELLERS) else ""))
+        " + seller owner" if any(s[0] == email for s in SELLERS) else "") + (
+        f" of {COUNTY_OFFICES[email]}" if email in COUNTY_OFFICES else ""))
         for email, _, roles in ACCOUNTS]

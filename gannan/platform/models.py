@@ -38,6 +38,7 @@ class Role(str, enum.Enum):
     CONSUMER = "consumer"  # every account; never stored
     PLATFORM_ADMIN = "platform_admin"
     BUREAU = "bureau"
+    COUNTY_OFFICER = "county_officer"  # a county's commerce office (县级商务部门), bound to it
 
 
 class User(db.Model):
@@ -64,12 +65,25 @@ class User(db.Model):
     def has_role(self, role: Role) -> bool:
         return role is Role.CONSUMER or any(r.role is role for r in self.role_rows)
 
+    @property
+    def county_office(self) -> str | None:
+        """The county whose commerce office this account acts for, if any."""
+        return next((r.county_code for r in self.role_rows if r.role is Role.COUNTY_OFFICER),
+                    None)
+
 
 class UserRole(db.Model):
+    """A role of an account; the county officer role names its one county."""
+
     __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint("(role = 'county_officer') = (county_code IS NOT NULL)",
+                        name="county_officer_has_county"),
+    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    county_code: Mapped[str | None] = mapped_column(ForeignKey("counties.code"), nullable=True)
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     user: Mapped[User] = relationship(back_populates="role_rows")
@@ -139,6 +153,10 @@ class Seller(db.Model):
     )
     decisions: Mapped[list[SellerDecision]] = relationship(
         back_populates="seller", order_by="SellerDecision.id", lazy="selectin"
+    )
+    # loaded where shown (county listings, the admin's review), not with every seller
+    recommendations: Mapped[list[SellerRecommendation]] = relationship(
+        back_populates="seller", order_by="SellerRecommendation.id"
     )
 
 
@@ -215,6 +233,23 @@ class SellerDecision(db.Model):
 
     seller: Mapped[Seller] = relationship(back_populates="decisions")
     actor: Mapped[User] = relationship(lazy="joined")
+
+
+class SellerRecommendation(db.Model):
+    """推荐: the seller's county commerce office recommends its application, the step
+    before the platform admin approves (主体自愿申请、县级部门推荐、平台审核)."""
+
+    __tablename__ = "seller_recommendations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    county_code: Mapped[str] = mapped_column(ForeignKey("counties.code"))
+    officer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    seller: Mapped[Seller] = relationship(back_populates="recommendations")
+    officer: Mapped[User] = relationship(lazy="joined")
 
 
 class Notification(db.Model):

@@ -13,7 +13,9 @@ from flask_smorest import Blueprint
 from gannan.platform import services
 from gannan.platform.auth import (
     Policy,
+    any_of,
     can_manage,
+    county_officer,
     current_user,
     issue_token,
     public,
@@ -30,6 +32,8 @@ from gannan.platform.schemas import (
     AdminSellerQueryArgsSchema,
     CountyListSchema,
     CountySchema,
+    CountySellerPageSchema,
+    CountySellerQueryArgsSchema,
     MemberListSchema,
     MemberSchema,
     OptionalReasonSchema,
@@ -261,4 +265,48 @@ for _action, _schema, _summary in (
     admin_blp.route(f"/<id:seller_id>/{_action.value}")(_review_view(_action, _schema, _summary))
 
 
-BLUEPRINTS = (auth_blp, counties_blp, sellers_blp, admin_blp)
+# --- county commerce offices ----------------------------------------------------------
+
+county_blp = Blueprint(
+    "county_sellers", __name__, url_prefix="/api/v1/counties/<string(length=6):county_code>",
+    description="A county commerce office's sellers and its recommendations (推荐)",
+)
+county_policy = Policy(county_blp, default=any_of(
+    county_officer(), role(Role.BUREAU), role(Role.PLATFORM_ADMIN)))
+
+
+@county_blp.route("/sellers")
+class CountySellers(MethodView):
+    @county_blp.arguments(CountySellerQueryArgsSchema, location="query")
+    @county_blp.response(200, CountySellerPageSchema)
+    @county_blp.doc(security=BEARER)
+    def get(self, args, county_code):
+        """The county's sellers in any status, e.g. ?status=pending to recommend"""
+        county = require_current_county(county_code)
+        query = services.county_sellers(county.code, args.get("status"), args.get("kind"))
+        return paginate(query, args["page"], args["page_size"])
+
+
+@county_blp.route("/sellers/<id:seller_id>")
+class CountySellerDetail(MethodView):
+    @county_blp.response(200, SellerReviewSchema)
+    @county_blp.doc(security=BEARER)
+    def get(self, county_code, seller_id):
+        """A seller of the county with its licences, review decisions and recommendations"""
+        return services.county_seller(county_code, seller_id)
+
+
+@county_blp.route("/sellers/<id:seller_id>/recommend")
+@county_policy.allow(county_officer())
+class CountyRecommend(MethodView):
+    @county_blp.arguments(OptionalReasonSchema)
+    @county_blp.response(200, SellerReviewSchema)
+    @county_blp.doc(security=BEARER)
+    def post(self, data, county_code, seller_id):
+        """The county's commerce office recommends a pending application (推荐); the
+        platform admin approves only then (COUNTY_RECOMMENDATION_REQUIRED)"""
+        return services.recommend_seller(county_code, seller_id, require_user(),
+                                         data.get("reason"))
+
+
+BLUEPRINTS = (auth_blp, counties_blp, sellers_blp, admin_blp, county_blp)

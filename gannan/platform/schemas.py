@@ -62,6 +62,8 @@ class UserSchema(Schema):
     email = fields.String()
     display_name = fields.String()
     roles = fields.List(fields.String(), metadata={"example": ["consumer"]})
+    county_office = fields.String(allow_none=True, metadata={
+        "description": "The county a county_officer acts for"})
     sellers = fields.List(fields.Nested(MembershipSchema), attribute="memberships")
     created_at = fields.DateTime()
 
@@ -149,8 +151,30 @@ class DecisionSchema(Schema):
     created_at = fields.DateTime()
 
 
+class RecommendationSchema(Schema):
+    id = fields.Integer()
+    county_code = fields.String()
+    officer_id = fields.Integer()
+    officer_email = fields.String(attribute="officer.email")
+    reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
 class SellerReviewSchema(SellerSchema):
     decisions = fields.List(fields.Nested(DecisionSchema))
+    recommendations = fields.List(fields.Nested(RecommendationSchema), metadata={
+        "description": "推荐 by the seller's county commerce office"})
+
+
+class CountySellerSchema(SellerSchema):
+    """What a county commerce office sees of a seller of its county."""
+
+    recommendations = fields.List(fields.Nested(RecommendationSchema))
+
+
+class CountySellerQueryArgsSchema(PageArgsSchema):
+    status = fields.Enum(SellerStatus, by_value=True)
+    kind = fields.Enum(SellerKind, by_value=True)
 
 
 class ReasonSchema(Schema):
@@ -188,5 +212,6 @@ class MemberListSchema(Schema):
 
 SellerPublicPageSchema = page_schema(SellerPublicSchema, "SellerPublicPage")
 SellerPageSchema = page_schema(SellerSchema, "SellerPage")
+CountySellerPageSchema = page_schema(CountySellerSchema, "CountySellerPage")
 
 ROLE_CHOICES = [r.value for r in Role if r is not Role.CONSUMER]

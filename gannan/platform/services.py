@@ -9,13 +9,20 @@ import re
 from datetime import date
 from typing import Any
 
+from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from stdnum.cn import uscc as uscc_std
 from stdnum.exceptions import ValidationError as StdnumError
 
 from gannan.platform.auth import hash_password, verify_password
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import AuthenticationRequired, Conflict, NotFound, ValidationFailed
+from gannan.platform.errors import (
+    AuthenticationRequired,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+)
 from gannan.platform.extensions import db
 from gannan.platform.models import (
     MemberRole,
@@ -26,6 +33,7 @@ from gannan.platform.models import (
     Seller,
     SellerDecision,
     SellerMember,
+    SellerRecommendation,
     SellerStatus,
     User,
     UserRole,
@@ -44,7 +52,9 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(db.select(User).where(User.email == normalise_email(email)))
 
 
-def register_user(email: str, password: str, display_name: str, roles: list[Role] = ()) -> User:
+def register_user(email: str, password: str, display_name: str, roles: list[Role] = (),
+                  county_code: str | None = None) -> User:
+    """A new account; ``county_code`` is the county of the county officer role."""
     email = normalise_email(email)
     if find_user_by_email(email):
         raise Conflict("An account with this e-mail already exists.", code="email_taken")
@@ -52,7 +62,7 @@ def register_user(email: str, password: str, display_name: str, roles: list[Role
         email=email,
         password_hash=hash_password(password),
         display_name=display_name.strip(),
-        role_rows=[UserRole(role=r) for r in set(roles) if r is not Role.CONSUMER],
+        role_rows=[_role_row(r, county_code) for r in set(roles) if r is not Role.CONSUMER],
     )
     db.session.add(user)
     try:
@@ -70,9 +80,22 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def grant_role(user: User, role: Role) -> None:
+def _role_row(role: Role, county_code: str | None) -> UserRole:
+    """A county officer acts for exactly one current county; no other role has one."""
+    if role is Role.COUNTY_OFFICER:
+        if not county_code:
+            raise ValidationFailed("A county officer needs the county it acts for.",
+                                   code="county_required", field="county_code")
+        return UserRole(role=role, county_code=require_current_county(county_code).code)
+    return UserRole(role=role)
+
+
+def grant_role(user: User, role: Role, county_code: str | None = None) -> None:
     if role is not Role.CONSUMER and not user.has_role(role):
-        user.role_rows.append(UserRole(role=role))
+        user.role_rows.append(_role_row(role, county_code))
+    elif role is Role.COUNTY_OFFICER and county_code != user.county_office:
+        raise Conflict(f"This account is already the officer of {user.county_office}.",
+                       code="already_county_officer")
     db.session.commit()
 
 
@@ -205,6 +228,11 @@ def review_seller(
             f"A {seller.status.value} seller cannot be {target.value}.",
             code="invalid_transition",
         )
+    if action is ReviewAction.APPROVE and needs_recommendation(seller):
+        raise Conflict(
+            f"A seller of {seller.county.name} is approved once its county commerce office "
+            "has recommended it (推荐).", code="county_recommendation_required",
+        )
     if action is ReviewAction.APPROVE:
         today = today or shanghai_today()
         if not any(
@@ -234,6 +262,58 @@ def review_seller(
     return seller
 
 
+# --- county commerce offices: 主体自愿申请、县级部门推荐、平台审核 -------------------------------
+
+
+def county_has_officer(county_code: str) -> bool:
+    return db.session.scalar(
+        db.select(UserRole.user_id).join(User, User.id == UserRole.user_id).where(
+            UserRole.role == Role.COUNTY_OFFICER, UserRole.county_code == county_code,
+            User.is_active.is_(True)).limit(1)) is not None
+
+
+def current_recommendation(seller: Seller) -> SellerRecommendation | None:
+    """The county's recommendation of the seller's application now under review: one
+    made after its last rejection (a rejected application needs a new one)."""
+    rejected = [d.created_at for d in seller.decisions if d.action is ReviewAction.REJECT]
+    return next((r for r in reversed(seller.recommendations)
+                 if not rejected or r.created_at > rejected[-1]), None)
+
+
+def needs_recommendation(seller: Seller) -> bool:
+    """Approving a new or rejected application of a county that has a commerce office
+    on the platform waits for its recommendation (``COUNTY_RECOMMENDATION_REQUIRED``);
+    lifting a suspension does not."""
+    return (current_app.config["COUNTY_RECOMMENDATION_REQUIRED"]
+            and seller.status in (SellerStatus.PENDING, SellerStatus.REJECTED)
+            and current_recommendation(seller) is None
+            and county_has_officer(seller.county_code))
+
+
+def county_seller(county_code: str, seller_id: int) -> Seller:
+    """A seller of the county, or 404 (a seller of another county is not the office's)."""
+    seller = db.session.get(Seller, seller_id)
+    if seller is None or seller.county_code != county_code:
+        raise NotFound("No such seller in this county.", code="seller_not_found")
+    return seller
+
+
+def recommend_seller(county_code: str, seller_id: int, officer: User,
+                     reason: str | None) -> Seller:
+    seller = county_seller(county_code, seller_id)
+    if seller.status not in (SellerStatus.PENDING, SellerStatus.REJECTED):
+        raise Conflict(f"A {seller.status.value} seller is not under review.",
+                       code="invalid_transition")
+    if current_recommendation(seller) is not None:
+        raise Conflict("The county has already recommended this application.",
+                       code="already_recommended")
+    db.session.add(SellerRecommendation(seller=seller, county_code=county_code,
+                                        officer_id=officer.id,
+                                        reason=reason.strip() if reason else None))
+    db.session.commit()
+    return seller
+
+
 def list_sellers(*, status: SellerStatus | None = None, county: str | None = None, kind=None):
     query = db.select(Seller).order_by(Seller.id)
     if status is not None:
@@ -243,6 +323,12 @@ def list_sellers(*, status: SellerStatus | None = None, county: str | None = Non
     if kind is not None:
         query = query.where(Seller.kind == kind)
     return query
+
+
+def county_sellers(county_code: str, status: SellerStatus | None = None, kind=None):
+    """The county's sellers in any status, with their recommendations."""
+    return list_sellers(status=status, county=county_code, kind=kind).options(
+        selectinload(Seller.recommendations))
 
 
 # --- staff --------------------------------------------------------------------
