@@ -20,9 +20,10 @@ def init_app(app: Flask) -> None:
     from gannan.reporting.routes import BLUEPRINTS
     from gannan.reporting.tasks import BEAT_SCHEDULE
 
+    from gannan.reporting.county.routes import BLUEPRINTS as COUNTY_BLUEPRINTS
     from gannan.reporting.register.routes import BLUEPRINTS as REGISTER_BLUEPRINTS
 
-    for blueprint in (*BLUEPRINTS, *REGISTER_BLUEPRINTS):
+    for blueprint in (*BLUEPRINTS, *REGISTER_BLUEPRINTS, *COUNTY_BLUEPRINTS):
         api.register_blueprint(blueprint)
     connect_ledger()
     app.cli.add_command(reports_cli)

@@ -14,11 +14,14 @@ from gannan.platform.celery_app import enqueue
 from gannan.platform.models import Role
 from gannan.reporting import inputs, monthly, render
 from gannan.reporting.awards_service import award_report
+from gannan.reporting.logistics import logistics_metrics
 from gannan.reporting.metrics_service import sales_metrics
 from gannan.reporting.schemas import (
     CertifySchema,
     ExternalSalesSchema,
     LivestreamBaseSchema,
+    LogisticsArgsSchema,
+    LogisticsSchema,
     MetricsArgsSchema,
     MetricsSchema,
     ReportListArgsSchema,
@@ -51,6 +54,17 @@ class SalesMetrics(MethodView):
         """Online retail, specialty, agricultural and upstream sales, orders, buyers,
         active sellers; months in Asia/Shanghai"""
         return sales_metrics(args["from_"], args["to"], args["group_by"])
+
+
+@bureau_blp.route("/metrics/logistics")
+class LogisticsMetrics(MethodView):
+    @bureau_blp.arguments(LogisticsArgsSchema, location="query")
+    @bureau_blp.response(200, LogisticsSchema)
+    @bureau_blp.doc(security=BEARER)
+    def get(self, args):
+        """Parcels that left within 24 hours of payment (cash on delivery: of the order),
+        median hours to ship, village-level origins; by county and township"""
+        return logistics_metrics(args["from_"], args["to"])
 
 
 @bureau_blp.route("/awards")

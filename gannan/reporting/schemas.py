@@ -116,3 +116,43 @@ class VerdictSchema(Schema):
     period = fields.String(allow_none=True)
     version = fields.Integer(allow_none=True)
     key_id = fields.String(allow_none=True)
+
+
+class LogisticsArgsSchema(Schema):
+    from_ = fields.String(required=True, data_key="from", validate=PERIOD)
+    to = fields.String(required=True, validate=PERIOD)
+
+
+class ParcelSummarySchema(Schema):
+    parcels = fields.Integer()
+    within_24h = fields.Integer(metadata={"description": "Shipped at most 24 hours after "
+                                                         "payment (cash on delivery: order)"})
+    share_within_24h_percent = fields.String(allow_none=True)
+    median_hours_to_ship = fields.String(allow_none=True)
+
+
+class VillageParcelsSchema(ParcelSummarySchema):
+    target = fields.String()
+    target_share_percent = fields.String()
+
+
+class CountyParcelsSchema(ParcelSummarySchema):
+    county_code = fields.String()
+    county = fields.String()
+    village = fields.Nested(ParcelSummarySchema)
+
+
+class TownshipParcelsSchema(ParcelSummarySchema):
+    county_code = fields.String()
+    county = fields.String()
+    township = fields.String(allow_none=True)
+    village_level = fields.Boolean()
+
+
+class LogisticsSchema(Schema):
+    period = fields.Dict()
+    county_code = fields.String()
+    totals = fields.Nested(ParcelSummarySchema)
+    village_parcels = fields.Nested(VillageParcelsSchema)
+    by_county = fields.List(fields.Nested(CountyParcelsSchema))
+    by_township = fields.List(fields.Nested(TownshipParcelsSchema))

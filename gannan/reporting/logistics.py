@@ -1,0 +1,135 @@
+"""Logistics targets of the plan: do parcels leave within 24 hours?
+
+The action plan wants "village parcels to leave the county within 24 hours".  On this
+platform a **parcel** is a shipped seller order.  Its clock starts when it is paid
+(Stripe) or, for cash on delivery, when the order is placed, and stops when the seller
+hands it to the carrier (``shipped_at``): it **left within 24 hours** when that took
+at most 24 hours.  Its **origin** is the origin county and township of its first order
+line's product (the products of one parcel come from one place as a rule); the origin
+is **village-level** when the township text names a village: it ends in 村, 村委会 or
+村民委员会, optionally followed by a group such as 三组 (安西镇长安村, 梅水乡园村).
+
+Parcels are counted in the month they ship (Asia/Shanghai).  Every figure is exact:
+shares are percentages rounded half up to two places, median hours likewise.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import func
+
+from gannan.orders.models import Order, OrderLine, PaymentMethod, SellerOrder
+from gannan.platform.errors import ValidationFailed
+from gannan.platform.extensions import db
+from gannan.platform.models import County
+from gannan.reporting import metrics
+from gannan.reporting.metrics import Month, percent
+from gannan.reporting.metrics_service import MAX_MONTHS, _month
+
+WITHIN_SECONDS = 24 * 3600
+VILLAGE = re.compile(r"村(委会|民委员会)?([0-9一二三四五六七八九十百]+组)?$")
+TARGET = "village parcels leave the county within 24 hours (乡村快递包裹24小时内出县)"
+
+
+def village_level(township: str | None) -> bool:
+    return bool(township) and VILLAGE.search(township.strip()) is not None
+
+
+@dataclass(frozen=True)
+class Parcel:
+    county_code: str
+    township: str | None
+    seconds: int  # from payment (COD: the order) to shipping
+
+    @property
+    def within(self) -> bool:
+        return 0 <= self.seconds <= WITHIN_SECONDS
+
+    @property
+    def village(self) -> bool:
+        return village_level(self.township)
+
+
+def parcels(start: datetime, end: datetime, county_code: str | None = None) -> list[Parcel]:
+    """Parcels shipped in [start, end), in one query."""
+    first_line = (db.select(OrderLine.seller_order_id, func.min(OrderLine.id).label("line_id"))
+                  .group_by(OrderLine.seller_order_id).subquery())
+    query = (db.select(SellerOrder.shipped_at, SellerOrder.paid_at, Order.created_at,
+                       Order.payment_method, OrderLine.origin_county_code,
+                       OrderLine.origin_township)
+             .join(Order, Order.id == SellerOrder.order_id)
+             .join(first_line, first_line.c.seller_order_id == SellerOrder.id)
+             .join(OrderLine, OrderLine.id == first_line.c.line_id)
+             .where(SellerOrder.shipped_at >= start, SellerOrder.shipped_at < end))
+    if county_code:
+        query = query.where(OrderLine.origin_county_code == county_code)
+    out = []
+    for shipped_at, paid_at, ordered_at, method, county, township in db.session.execute(query):
+        started = ordered_at if method is PaymentMethod.COD or paid_at is None else paid_at
+        out.append(Parcel(county, township.strip() if township else None,
+                          int((shipped_at - started).total_seconds())))
+    return out
+
+
+def _hours(seconds: Decimal) -> str:
+    return str((seconds / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def summary(group: list[Parcel]) -> dict[str, Any]:
+    """Parcels, how many left within 24 hours and their share, median hours to ship."""
+    seconds = sorted(p.seconds for p in group)
+    middle = len(seconds) // 2
+    median = None if not seconds else _hours(
+        Decimal(seconds[middle]) if len(seconds) % 2 else
+        Decimal(seconds[middle - 1] + seconds[middle]) / 2)
+    within = sum(1 for p in group if p.within)
+    return {"parcels": len(group), "within_24h": within,
+            "share_within_24h_percent": percent(within, len(group)),
+            "median_hours_to_ship": median}
+
+
+def breakdown(group: list[Parcel]) -> dict[str, Any]:
+    """Totals, village-level parcels, and the same by county and by township."""
+    names = {c.code: c.name for c in db.session.scalars(db.select(County))}
+    counties = sorted({p.county_code for p in group})
+    townships = sorted({(p.county_code, p.township or "") for p in group})
+    village = [p for p in group if p.village]
+    return {
+        "totals": summary(group),
+        "village_parcels": {**summary(village), "target": TARGET,
+                            "target_share_percent": "100.00"},
+        "by_county": [
+            {"county_code": code, "county": names.get(code, code),
+             **summary([p for p in group if p.county_code == code]),
+             "village": summary([p for p in village if p.county_code == code])}
+            for code in counties],
+        "by_township": [
+            {"county_code": code, "county": names.get(code, code), "township": town or None,
+             "village_level": village_level(town),
+             **summary([p for p in group if p.county_code == code and (p.township or "") == town])}
+            for code, town in townships],
+    }
+
+
+def logistics_metrics(first_text: str, last_text: str,
+                      county_code: str | None = None) -> dict[str, Any]:
+    """``GET /metrics/logistics`` (and a county's): months in Asia/Shanghai."""
+    first, last = _month(first_text, "from"), _month(last_text, "to")
+    if last < first:
+        raise ValidationFailed("'to' is before 'from'.", code="invalid_period", field="to")
+    if len(metrics.months(first, last)) > MAX_MONTHS:
+        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code="range_too_long",
+                               field="to")
+    group = parcels(*metrics.month_range(first, last), county_code)
+    return {"period": {"from": str(first), "to": str(last), "timezone": "Asia/Shanghai"},
+            **({"county_code": county_code} if county_code else {}), **breakdown(group)}
+
+
+def logistics_report(month: Month) -> dict[str, Any]:
+    """The monthly report's logistics section: the parcels shipped in ``month``."""
+    return breakdown(parcels(*metrics.month_range(month, month)))
