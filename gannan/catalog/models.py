@@ -84,6 +84,8 @@ class Product(db.Model):
         _enum(ProductStatus, "product_status"), default=ProductStatus.DRAFT, index=True
     )
     blocked_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # what blocks it: "spot_check" (an admin lifts it) or "recall" (a new batch lifts it)
+    block_cause: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
@@ -201,6 +203,10 @@ class TraceBatch(db.Model):
     farm_inputs: Mapped[list[dict]] = mapped_column(JSON, default=list)
     compliance_certificate: Mapped[dict] = mapped_column(JSON)  # 承诺达标合格证
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # 召回: a recalled batch is shipped no more; its buyers are told why
+    recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    recall_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recalled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     product: Mapped[Product] = relationship(lazy="joined")
     inspections: Mapped[list[Inspection]] = relationship(

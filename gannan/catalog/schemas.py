@@ -271,6 +271,9 @@ class BatchSchema(Schema):
     inspections = fields.List(fields.Nested(InspectionSchema))
     compliance_certificate = fields.Dict()
     created_at = fields.DateTime()
+    recalled_at = fields.DateTime(allow_none=True, metadata={
+        "description": "召回: set when the batch was recalled"})
+    recall_reason = fields.String(allow_none=True)
 
 
 class LabelArgsSchema(Schema):
@@ -311,6 +314,24 @@ class UnblockSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
 
 
+class ProvinceFlowSchema(Schema):
+    province = fields.String()
+    parcels = fields.Integer()
+    units = fields.Integer()
+
+
+class BatchFlowSchema(Schema):
+    """流向: how much of the batch was shipped and to which provinces, never to whom."""
+
+    parcels = fields.Integer()
+    units = fields.Integer(metadata={"description": "SKU units shipped from the batch"})
+    weight_kg = fields.String(allow_none=True, metadata={
+        "description": "Their weight, when every SKU shipped has one"})
+    share_of_batch_percent = fields.String(allow_none=True, metadata={
+        "description": "That weight as a share of the batch (kg or jin batches)"})
+    provinces = fields.List(fields.Nested(ProvinceFlowSchema))
+
+
 class TraceSchema(Schema):
     trace_code = fields.String()
     trace_url = fields.String()
@@ -320,6 +341,7 @@ class TraceSchema(Schema):
     batch = fields.Nested(BatchSchema)
     certificates = fields.List(fields.Dict())
     spot_checks = fields.List(fields.Nested(SpotCheckSchema))
+    flow = fields.Nested(BatchFlowSchema, allow_none=True)
 
 
 class NotificationSchema(Schema):

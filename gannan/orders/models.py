@@ -191,6 +191,9 @@ class OrderLine(db.Model):
     quantity: Mapped[int] = mapped_column(Integer)
     line_total_fen: Mapped[int] = mapped_column(BigInteger)
     refunded_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # 流向: the trace batch the line was packed from, recorded when it ships
+    batch_id: Mapped[int | None] = mapped_column(ForeignKey("trace_batches.id"), nullable=True,
+                                                 index=True)
 
     seller_order: Mapped[SellerOrder] = relationship(back_populates="lines")
 

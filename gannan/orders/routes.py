@@ -6,6 +6,7 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
+from gannan.catalog.access import batch_member_or_admin
 from gannan.orders import access
 from gannan.orders.gateway import verify_event
 from gannan.orders.schemas import (
@@ -18,6 +19,8 @@ from gannan.orders.schemas import (
     OrderPageSchema,
     OrderSchema,
     PaymentMethodsSchema,
+    RecallListSchema,
+    RecallSchema,
     RefundCreateSchema,
     RefundSchema,
     SellerOrderListArgsSchema,
@@ -27,10 +30,11 @@ from gannan.orders.schemas import (
     ShipSchema,
     WebhookResultSchema,
 )
-from gannan.orders.services import cart, checkout, fulfilment, payments, refunds
+from gannan.orders.services import batch_flow, cart, checkout, fulfilment, payments, refunds
 from gannan.platform.auth import Policy, authenticated, public, require_user, seller_member
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.pagination import paginate
+from gannan.platform.schemas import ReasonSchema
 
 BEARER = [{"bearerAuth": []}]
 
@@ -194,7 +198,7 @@ class Ship(MethodView):
     def post(self, data, seller_order_id):
         """Hand over to the carrier (paid orders, or cash on delivery)"""
         return fulfilment.ship(seller_order_id, require_user().id, data["carrier"],
-                               data["tracking_number"])
+                               data["tracking_number"], data["lines"])
 
 
 @seller_orders_blp.route("/seller-orders/<id:seller_order_id>/deliver")
@@ -246,4 +250,32 @@ class SellerShippingRule(MethodView):
         return checkout.set_shipping_rule(seller_id, data)
 
 
-BLUEPRINTS = (cart_blp, checkout_blp, orders_blp, seller_orders_blp)
+# --- recalls of a batch ------------------------------------------------------------------
+
+recalls_blp = Blueprint("recalls", __name__, url_prefix="/api/v1/batches",
+                        description="Recalls of a trace batch (召回) and who to call back")
+Policy(recalls_blp, default=batch_member_or_admin)
+
+
+@recalls_blp.route("/<id:batch_id>/recall")
+class Recall(MethodView):
+    @recalls_blp.arguments(ReasonSchema)
+    @recalls_blp.response(200, RecallSchema)
+    @recalls_blp.doc(security=BEARER)
+    def post(self, data, batch_id):
+        """Recall a batch (the seller or an admin): its buyers are notified, its product is
+        blocked until the seller lists a new batch"""
+        return batch_flow.recall_batch(batch_id, require_user(), data["reason"])
+
+
+@recalls_blp.route("/<id:batch_id>/recall-list")
+class RecallList(MethodView):
+    @recalls_blp.response(200, RecallListSchema)
+    @recalls_blp.doc(security=BEARER)
+    def get(self, batch_id):
+        """Every order shipped from the batch with its delivery contact (the seller and
+        admins only)"""
+        return batch_flow.recall_list(batch_id)
+
+
+BLUEPRINTS = (cart_blp, checkout_blp, orders_blp, seller_orders_blp, recalls_blp)

@@ -74,6 +74,8 @@ class OrderLineSchema(Schema):
     quantity = fields.Integer()
     line_total_fen = fields.Integer()
     refunded_fen = fields.Integer()
+    batch_id = fields.Integer(allow_none=True, metadata={
+        "description": "The trace batch it shipped from (流向)"})
 
 
 class EventSchema(Schema):
@@ -176,9 +178,21 @@ class SellerOrderListArgsSchema(PageArgsSchema):
     status = fields.Enum(SellerOrderStatus, by_value=True)
 
 
+class ShipLineSchema(Schema):
+    line_id = fields.Integer(required=True, strict=True,
+                             validate=validate.Range(min=1, max=2**31 - 1))
+    batch_id = fields.Integer(required=True, strict=True,
+                              validate=validate.Range(min=1, max=2**31 - 1))
+
+
 class ShipSchema(Schema):
     carrier = text(40, required=True, metadata={"example": "中国邮政"})
     tracking_number = text(60, required=True)
+    lines = fields.List(fields.Nested(ShipLineSchema), load_default=None,
+                        validate=validate.Length(max=200), metadata={
+                            "description": "The trace batch each line is packed from; needed "
+                                           "for a product with batches unless it has exactly "
+                                           "one that is not recalled"})
 
 
 class DeliverSchema(Schema):
@@ -213,3 +227,45 @@ class WebhookResultSchema(Schema):
 
 OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 SellerOrderPageSchema = page_schema(SellerOrderWithAddressSchema, "SellerOrderPage")
+
+
+class RecallSchema(Schema):
+    id = fields.Integer()
+    trace_code = fields.String()
+    product_id = fields.Integer()
+    recalled_at = fields.DateTime()
+    recall_reason = fields.String()
+    buyers_notified = fields.Integer()
+
+
+class RecallContactSchema(Schema):
+    recipient = fields.String()
+    phone = fields.String()
+    province = fields.String()
+    city = fields.String()
+    county = fields.String()
+    township = fields.String(allow_none=True)
+    village = fields.String(allow_none=True)
+    detail = fields.String()
+
+
+class RecallLineSchema(Schema):
+    order_number = fields.String()
+    seller_order_id = fields.Integer()
+    status = fields.String()
+    line_id = fields.Integer()
+    title = fields.String()
+    spec = fields.String()
+    quantity = fields.Integer()
+    shipped_at = fields.DateTime(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    contact = fields.Nested(RecallContactSchema)
+
+
+class RecallListSchema(Schema):
+    batch_id = fields.Integer()
+    trace_code = fields.String()
+    recalled_at = fields.DateTime(allow_none=True)
+    recall_reason = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(RecallLineSchema))

@@ -253,12 +253,19 @@ class SellerRecommendation(db.Model):
 
 
 class Notification(db.Model):
-    """A message to a seller's staff, e.g. a product taken offline because a licence expired."""
+    """A message to a seller's staff (a product taken offline because a licence expired),
+    or to one account (the buyer of a recalled batch)."""
 
     __tablename__ = "notifications"
+    __table_args__ = (
+        CheckConstraint("seller_id IS NOT NULL OR user_id IS NOT NULL", name="has_recipient"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    seller_id: Mapped[int | None] = mapped_column(ForeignKey("sellers.id"), index=True,
+                                                  nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True,
+                                                nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

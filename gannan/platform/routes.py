@@ -51,6 +51,7 @@ from gannan.platform.schemas import (
     StaffAddSchema,
     TokenRequestSchema,
     TokenSchema,
+    UserNotificationListSchema,
     UserSchema,
 )
 
@@ -107,6 +108,15 @@ class Me(MethodView):
     def get(self):
         """The caller's account, roles and the sellers it acts for"""
         return require_user()
+
+
+@auth_blp.route("/me/notifications")
+class MyNotifications(MethodView):
+    @auth_blp.response(200, UserNotificationListSchema)
+    @auth_blp.doc(security=BEARER)
+    def get(self):
+        """Messages to the caller, e.g. a recall of a batch it bought, newest first"""
+        return {"items": services.user_notifications(require_user().id)}
 
 
 # --- counties -----------------------------------------------------------------

@@ -68,6 +68,17 @@ class UserSchema(Schema):
     created_at = fields.DateTime()
 
 
+class UserNotificationSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String(metadata={"example": "batch_recalled"})
+    message = fields.String()
+    created_at = fields.DateTime()
+
+
+class UserNotificationListSchema(Schema):
+    items = fields.List(fields.Nested(UserNotificationSchema))
+
+
 # --- counties -----------------------------------------------------------------
 
 

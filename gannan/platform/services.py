@@ -26,6 +26,7 @@ from gannan.platform.errors import (
 from gannan.platform.extensions import db
 from gannan.platform.models import (
     MemberRole,
+    Notification,
     Qualification,
     QualificationKind,
     ReviewAction,
@@ -97,6 +98,11 @@ def grant_role(user: User, role: Role, county_code: str | None = None) -> None:
         raise Conflict(f"This account is already the officer of {user.county_office}.",
                        code="already_county_officer")
     db.session.commit()
+
+
+def user_notifications(user_id: int, limit: int = 100) -> list[Notification]:
+    return list(db.session.scalars(db.select(Notification).where(
+        Notification.user_id == user_id).order_by(Notification.id.desc()).limit(limit)))
 
 
 # --- sellers ------------------------------------------------------------------

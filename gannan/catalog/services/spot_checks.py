@@ -36,6 +36,7 @@ def record_spot_check(actor: User, data: dict[str, Any]) -> SpotCheck:
 
 def _block(product: Product, check: SpotCheck) -> None:
     product.status = ProductStatus.BLOCKED
+    product.block_cause = "spot_check"
     product.blocked_reason = (f"抽检不合格 (spot check failed): {check.lab}, report "
                               f"{check.report_number}, sampled {check.sampled_on.isoformat()}")
     db.session.add(Notification(seller_id=product.seller_id, kind="spot_check_failed",
@@ -48,7 +49,7 @@ def lift_block(product_id: int, reason: str) -> Product:
     if product.status is not ProductStatus.BLOCKED:
         raise Conflict("The product is not blocked.", code="product_not_blocked")
     product.status = ProductStatus.UNPUBLISHED
-    product.blocked_reason = None
+    product.blocked_reason = product.block_cause = None
     db.session.add(Notification(seller_id=product.seller_id, kind="block_lifted",
                                 message=f"《{product.title}》may be published again: {reason}"))
     db.session.commit()

@@ -9,9 +9,12 @@ from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.access import product_or_404
-from gannan.catalog.models import Inspection, SpotCheck, TraceBatch
+from gannan.catalog.indexing import queue_reindex
+from gannan.catalog.models import Inspection, ProductStatus, SpotCheck, TraceBatch
+from gannan.catalog.signals import batch_traced
 from gannan.platform.errors import NotFound, ValidationFailed
 from gannan.platform.extensions import db
+from gannan.platform.models import Notification
 from gannan.platform.types import shanghai_today
 
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from a label survives.
@@ -74,6 +77,7 @@ def add_batch(product_id: int, data: dict[str, Any], attempts: int = 3) -> Trace
             inspections=[Inspection(**i) for i in data.get("inspections", [])],
         )
         db.session.add(batch)
+        _lift_recall_block(product)
         try:
             db.session.commit()
             return batch
@@ -82,6 +86,18 @@ def add_batch(product_id: int, data: dict[str, Any], attempts: int = 3) -> Trace
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def _lift_recall_block(product) -> None:
+    """A product blocked because its batch was recalled may be sold again once its seller
+    lists a new batch (a spot-check block waits for an admin)."""
+    if product.status is ProductStatus.BLOCKED and product.block_cause == "recall":
+        product.status, product.block_cause, product.blocked_reason = (
+            ProductStatus.UNPUBLISHED, None, None)
+        db.session.add(Notification(seller_id=product.seller_id, kind="recall_block_lifted",
+                                    message=f"《{product.title}》has a new batch and may be "
+                                            f"published again."))
+        queue_reindex([product.id])
 
 
 def product_batches(product_id: int) -> list[TraceBatch]:
@@ -111,7 +127,7 @@ def trace_chain(code: str) -> dict[str, Any]:
         .order_by(SpotCheck.sampled_on.desc(), SpotCheck.id.desc())
     ).all()
     batch.trace_url = trace_url(batch.trace_code)
-    return {
+    chain = {
         "trace_code": batch.trace_code,
         "trace_url": batch.trace_url,
         "product": {
@@ -135,4 +151,8 @@ def trace_chain(code: str) -> dict[str, Any]:
             for c in product.certificates
         ],
         "spot_checks": spot_checks,
+        "flow": None,
     }
+    for _, parts in batch_traced.send(batch):
+        chain.update(parts or {})
+    return chain

@@ -17,6 +17,7 @@ from gannan.orders.models import (
     SellerOrderStatus,
 )
 from gannan.orders import signals
+from gannan.orders.services.batch_flow import assign_batches
 from gannan.platform.errors import Conflict, NotFound
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
@@ -85,11 +86,16 @@ def mark_paid(seller_order: SellerOrder, when: datetime, source: str) -> None:
     signals.payment_captured.send(seller_order, source=source, when=when)
 
 
-def ship(seller_order_id: int, actor_id: int, carrier: str, tracking_number: str) -> SellerOrder:
+def ship(seller_order_id: int, actor_id: int, carrier: str, tracking_number: str,
+         batches: list[dict[str, int]] | None = None) -> SellerOrder:
+    """Hand over to the carrier; ``batches`` names the trace batch of each line
+    (:func:`~gannan.orders.services.batch_flow.assign_batches`)."""
     seller_order = seller_order_or_404(seller_order_id, lock=True)
     cod = seller_order.order.payment_method is PaymentMethod.COD
     if seller_order.status is S.PENDING_PAYMENT and not cod:
         raise Conflict("The order is not paid yet.", code="order_not_paid")
+    if seller_order.status in TRANSITIONS[S.SHIPPED]:
+        assign_batches(seller_order, batches)
     transition(seller_order, S.SHIPPED, actor_id, f"{carrier} {tracking_number}")
     seller_order.carrier, seller_order.tracking_number = carrier, tracking_number
     seller_order.shipped_at = utcnow()
