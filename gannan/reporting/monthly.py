@@ -20,6 +20,8 @@ from gannan.platform.models import County, Seller, User
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.awards_service import award_estimate, plan_targets
+from gannan.reporting.logistics import logistics_report
+from gannan.reporting.recalls import recalls_report
 from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import MonthlyReport, ReportStatus
 from gannan.reporting.signing import ALGORITHM, canonical, sha256_hex, sign
@@ -103,6 +105,8 @@ def build_content(month: Month) -> dict[str, Any]:
             k: metrics.MEASURES[k] for k in ("online_retail_fen", "agricultural_fen")}),
         "plan_targets": plan_targets(month),
         "award_estimate": award_estimate(month.year, month),
+        "logistics": logistics_report(month),
+        "recalls": recalls_report(month),
     }
 
 

@@ -125,6 +125,7 @@ def sections(content: Content, signature: Signature | None = None) -> list[Secti
         _channel_section(content),
         _plan_section(content),
         _township_section(content),
+        *_logistics_sections(content),
         _award_lines_section(content),
         _award_summary_section(content),
         _seller_section(content),
@@ -271,9 +272,70 @@ def _plan_section(content: Content) -> Section:
          firms["cumulative_since_2024"], None),
         ("2024年目标 Target 2024", None, firms["target_2024"], None),
         ("2026年累计目标 Cumulative target 2026", None, firms["target_cumulative_2026"], None),
-    )
+    ) + _village_parcel_targets(content)
     return Section("plan_targets", "行动计划目标", "Action plan targets", "规划目标 Plan",
                    (METRIC, AMOUNT, NUMBER, PERCENT), rows)
+
+
+def _village_parcel_targets(content: Content) -> tuple[tuple[Cell, ...], ...]:
+    """Plan-target rows of "village parcels leave the county within 24 hours" (reports
+    built before logistics were measured have none)."""
+    if "logistics" not in content:
+        return ()
+    village = content["logistics"]["village_parcels"]
+    return (
+        ("乡村包裹 本月发出 Village parcels shipped this month", None, village["parcels"],
+         None),
+        ("24小时内出县 Left within 24 hours", None, village["within_24h"],
+         village["share_within_24h_percent"]),
+        ("目标：乡村包裹24小时内出县 Target: village parcels out within 24 h", None, None,
+         village["target_share_percent"]),
+    )
+
+
+PARCELS = (Column("包裹", "Parcels", Kind.INTEGER), Column("24小时内发出", "Within 24 h",
+                                                         Kind.INTEGER),
+           Column("24小时内占比", "Within 24 h", Kind.PERCENT),
+           Column("发货时长中位数（小时）", "Median hours to ship", Kind.CODE))
+
+
+def _parcels(summary: Mapping[str, Any]) -> tuple[Cell, ...]:
+    return (summary["parcels"], summary["within_24h"], summary["share_within_24h_percent"],
+            summary["median_hours_to_ship"])
+
+
+def _logistics_sections(content: Content) -> list[Section]:
+    """Parcels shipped within 24 hours (by county, by township) and recalls: sections of
+    reports built since they are measured; an older report's content has neither key."""
+    out = []
+    if "logistics" in content:
+        logistics = content["logistics"]
+        rows = [("全部 All", "", *_parcels(logistics["totals"])),
+                ("乡村 Village-level origins", "", *_parcels(logistics["village_parcels"]))]
+        rows += [(c["county_code"], c["county"], *_parcels(c)) for c in logistics["by_county"]]
+        out.append(Section("logistics", "物流时效（付款后24小时内发货）",
+                           "Parcels shipped within 24 hours of payment", "物流时效 Logistics",
+                           (Column("代码", "Code", Kind.CODE), Column("县区", "County"),
+                            *PARCELS), tuple(rows)))
+        out.append(Section(
+            "logistics_townships", "物流时效 按乡镇", "Parcels by township of origin",
+            "物流乡镇 Townships",
+            (Column("县区", "County"), Column("乡镇", "Township"),
+             Column("村级", "Village-level", Kind.CODE), *PARCELS),
+            tuple((t["county"], t["township"] or "", "是 yes" if t["village_level"] else "",
+                   *_parcels(t)) for t in logistics["by_township"])))
+    if "recalls" in content:
+        out.append(Section(
+            "recalls", "批次召回", "Batch recalls", "召回 Recalls",
+            (Column("追溯码", "Trace code", Kind.CODE), Column("产品", "Product"),
+             Column("店铺", "Seller"), Column("县区", "County"),
+             Column("召回时间", "Recalled at", Kind.CODE), Column("原因", "Reason"),
+             Column("已发包裹", "Parcels shipped", Kind.INTEGER),
+             Column("已发件数", "Units shipped", Kind.INTEGER)),
+            tuple((r["trace_code"], r["product"], r["seller"], r["county"], r["recalled_at"],
+                   r["reason"], r["parcels_shipped"], r["units_shipped"])
+                  for r in content["recalls"])))
+    return out
 
 
 def _township_section(content: Content) -> Section:
