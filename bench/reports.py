@@ -15,7 +15,7 @@ What a run does (see bench/reports_README.md):
    ``random.Random``) by COPY: 2,000 approved sellers over the 18 current counties,
    buyers, 10,000 products with one SKU each, and the orders, seller orders, order lines
    and refunds the ledger rows reference; ``--rows`` ledger rows over 2025-01..2026-12
-   (Asia/Shanghai), about 5% refunds; a few live-streaming bases and external sales for
+   (Asia/Shanghai), about 5% refunds; a few live-streaming bases and certified figures for
    the awards.  Then VACUUM ANALYZE.  The database comment records what was generated
    (seed, sizes, generator version, load timings): a later run with the same parameters
    reuses it unless ``--regenerate``.
@@ -67,7 +67,7 @@ from gannan.platform.config import normalise_database_url
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = PROJECT_ROOT / "bench" / "results"
 DEFAULT_DATABASE_URL = "postgresql+psycopg://gannan:gannan@127.0.0.1:5432/gannan_bench_reports"
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: external figures in the register (applicants, certified_figures)
 FIRST_YEAR, MONTHS = 2025, 24  # 2025-01 .. 2026-12, Asia/Shanghai
 REFUND_SHARE = 0.05
 
@@ -291,16 +291,26 @@ class Generator:
                  demo_uscc("91" + code, f"MB{bid:06d}X"), code, 600 + 300 * bid, 8 + 4 * bid,
                  18 + 5 * bid, 18 + 5 * bid, json.dumps(rooms), "[1]" if bid == 4 else "[]",
                  created))
-        external = []
-        for n, sid in enumerate(rng.sample(range(1, self.n_sellers + 1), 40), start=1):
+        # the register: 40 sellers are applicants with certified figures elsewhere too
+        applicants, external = [], []
+        sampled = rng.sample(range(1, self.n_sellers + 1), 40)
+        registered = {row[0]: row[1:] for row in cur.execute(
+            "SELECT id, uscc, name, kind, county_code FROM sellers WHERE id = ANY(%s)",
+            (sampled,))}
+        for n, sid in enumerate(sampled, start=1):
+            uscc, name, kind, county = registered[sid]
+            applicants.append(_line(n, uscc, name, "cooperative" if kind == "cooperative"
+                                    else "enterprise", county, created, created))
             for year in (2024, 2025, 2026):
                 online = rng.randint(1_000_000, 2_000_000_000)
                 agri = rng.randint(0, online)
                 upstream = rng.randint(0, agri)
-                external.append(_line(len(external) + 1, sid, year, online, agri, upstream,
+                external.append(_line(len(external) + 1, n, year, online, agri, upstream,
                                       "基准数据", 1, created))
-        self._copy(cur, "external_sales", "id, seller_id, year, online_fen, agricultural_fen, "
-                   "upstream_fen, note, recorded_by_id, recorded_at", external)
+        self._copy(cur, "applicants", "id, uscc, name, kind, county_code, created_at, "
+                   "updated_at", applicants)
+        self._copy(cur, "certified_figures", "id, applicant_id, year, online_retail_fen, "
+                   "agricultural_fen, upstream_fen, note, recorded_by_id, recorded_at", external)
         conn.commit()
 
         # the ledger and what it references, month by month
@@ -413,7 +423,7 @@ class Generator:
             raise BenchError(f"generated {ledger_id} ledger rows, expected {self.rows}")
         for table in ("users", "sellers", "products", "skus", "orders", "seller_orders",
                       "order_lines", "refunds", "ledger_entries", "livestream_bases",
-                      "external_sales"):
+                      "applicants", "certified_figures"):
             cur.execute(sql.SQL("SELECT setval(pg_get_serial_sequence({t}, 'id'), "
                                 "(SELECT max(id) FROM {i}))").format(
                 t=sql.Literal(table), i=sql.Identifier(table)))
@@ -615,10 +625,11 @@ def raw_full(conn: psycopg.Connection, month) -> dict[str, Any]:
     out["external"] = [
         {"seller_id": r[0], "year": r[1], "online_fen": r[2], "agricultural_fen": r[3],
          "upstream_fen": r[4], "uscc": r[5], "name": r[6]}
-        for r in conn.execute("SELECT e.seller_id, e.year, e.online_fen, e.agricultural_fen, "
-                              "e.upstream_fen, s.uscc, s.name FROM external_sales e "
-                              "JOIN sellers s ON s.id = e.seller_id "
-                              "WHERE e.year >= %s AND e.year <= %s", (first, month.year))]
+        for r in conn.execute("SELECT s.id, f.year, f.online_retail_fen, f.agricultural_fen, "
+                              "f.upstream_fen, s.uscc, a.name FROM certified_figures f "
+                              "JOIN applicants a ON a.id = f.applicant_id "
+                              "JOIN sellers s ON s.uscc = a.uscc "
+                              "WHERE f.year >= %s AND f.year <= %s", (first, month.year))]
     ytd_start, ytd_end = month_range(Month(month.year, 1), month)
     out["towns"] = [(r[0], r[1], int(r[2])) for r in conn.execute(
         Q_TOWNS, {"start": ytd_start, "end": ytd_end, "town": STRONG_TOWN_FEN})]
