@@ -248,3 +248,13 @@ def test_the_register_is_the_bureaus(client, consumer, owner, seller):
         assert_problem(client.get("/api/v1/bureau/applicants", headers=bearer(user)), 403,
                        "forbidden")
     assert_problem(client.get("/api/v1/bureau/applicants"), 401, "authentication_required")
+
+
+def test_a_seller_registered_under_another_name_is_found_as_registered(client, bureau_user,
+                                                                      seller):
+    registered = register(client, bureau_user, uscc=seller.uscc, name="信丰果业集团有限公司",
+                          kind="enterprise", county_code="360722").get_json()
+    found = client.get("/api/v1/bureau/applicants/lookup", query_string={"q": seller.name[:4]},
+                       headers=bearer(bureau_user)).get_json()["items"]
+    assert [(i["applicant_id"], i["registered"], i["name"], i["seller"]["id"])
+            for i in found] == [(registered["id"], True, "信丰果业集团有限公司", seller.id)]

@@ -34,6 +34,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, User
+from gannan.platform.types import utcnow
 from gannan.reporting.register.models import (
     FIGURES,
     Applicant,
@@ -141,9 +142,10 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     new_applicants: list[Row] = field(default_factory=list)
-    changed_applicants: list[tuple[Applicant, Row, dict]] = field(default_factory=list)
+    # (the register's row: id, uscc, …; the file's row; {field: [old, new]})
+    changed_applicants: list[tuple[Any, Row, dict]] = field(default_factory=list)
     new_figures: list[tuple[Row, dict]] = field(default_factory=list)
-    changed_figures: list[tuple[CertifiedFigures, Row, dict]] = field(default_factory=list)
+    changed_figures: list[tuple[Any, Row, dict]] = field(default_factory=list)
 
     @property
     def changes_existing(self) -> bool:
@@ -446,13 +448,18 @@ def _valid_uscc(value: Any) -> str | None:
 
 def _compare(plan: Plan) -> None:
     """What applying the rows would create and change, against the register."""
-    applicants: dict[str, Applicant] = {}
+    # plain rows of the columns compared, not ORM objects: a year holds thousands
+    applicants: dict[str, Any] = {}
     usccs = [r.uscc for r in plan.rows]
+    columns = (Applicant.id, Applicant.uscc, Applicant.name, Applicant.kind,
+               Applicant.county_code)
     for start in range(0, len(usccs), 5_000):  # bounded IN lists on any database
-        applicants.update((a.uscc, a) for a in db.session.scalars(
-            db.select(Applicant).where(Applicant.uscc.in_(usccs[start:start + 5_000]))))
-    recorded = {f.applicant_id: f for f in db.session.scalars(
-        db.select(CertifiedFigures).where(CertifiedFigures.year == plan.year))}
+        applicants.update((a.uscc, a) for a in db.session.execute(
+            db.select(*columns).where(Applicant.uscc.in_(usccs[start:start + 5_000]))))
+    recorded = {f.applicant_id: f for f in db.session.execute(
+        db.select(CertifiedFigures.id, CertifiedFigures.applicant_id, CertifiedFigures.note,
+                  *(getattr(CertifiedFigures, name) for name in FIGURES))
+        .where(CertifiedFigures.year == plan.year))}
     for row in plan.rows:
         applicant = applicants.get(row.uscc)
         row.applicant_id = applicant.id if applicant else None
@@ -527,7 +534,8 @@ def apply_import(plan: Plan, actor: User, reason: str | None) -> dict[str, Any]:
     if plan.changed_figures:
         db.session.execute(update(CertifiedFigures), [
             {"id": f.id, **r.values, **({"note": r.note} if r.note is not None else {}),
-             "recorded_by_id": actor.id} for f, r, _ in plan.changed_figures])
+             "recorded_by_id": actor.id, "recorded_at": utcnow()}
+            for f, r, _ in plan.changed_figures])
         for figures, row, changes in plan.changed_figures:
             log(figures.applicant_id, plan.year, changes, reason)
     db.session.execute(insert(RegisterChange), audit)

@@ -18,6 +18,7 @@ from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller, SellerKind, User
 from gannan.platform.services import validate_uscc
+from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.metrics import L, Month
 from gannan.reporting.models import LivestreamBase
@@ -177,18 +178,19 @@ def _prefix(model, q: str):
 def lookup(q: str, county: str | None = None) -> list[dict[str, Any]]:
     """Applicants and sellers whose USCC or name starts with ``q``: a seller of this
     platform is an applicant too, registered or not (one entry per USCC)."""
-    applicants = list(db.session.scalars(list_applicants(q=q, county=county)
-                                         .limit(LOOKUP_LIMIT)))
+    applicants = {a.uscc: a for a in db.session.scalars(
+        list_applicants(q=q, county=county).limit(LOOKUP_LIMIT))}
     query = db.select(Seller).where(_prefix(Seller, q)).order_by(Seller.name, Seller.id)
     if county:
         query = query.where(Seller.county_code == county)
     sellers = {s.uscc: s for s in db.session.scalars(query.limit(LOOKUP_LIMIT))}
-    sellers.update(sellers_by_uscc(a.uscc for a in applicants if a.uscc not in sellers))
-    found = [_entry(a, sellers.get(a.uscc)) for a in applicants]
-    registered = {a.uscc for a in applicants}
-    registered |= set(db.session.scalars(db.select(Applicant.uscc).where(
-        Applicant.uscc.in_([u for u in sellers if u not in registered]))))
-    found += [_entry(None, s) for s in sellers.values() if s.uscc not in registered]
+    unmatched = [uscc for uscc in sellers if uscc not in applicants]
+    if unmatched:  # a seller found by its own name may be registered under another
+        applicants.update((a.uscc, a) for a in db.session.scalars(
+            db.select(Applicant).where(Applicant.uscc.in_(unmatched))))
+    sellers.update(sellers_by_uscc(u for u in applicants if u not in sellers))
+    found = [_entry(applicants.get(uscc), sellers.get(uscc))
+             for uscc in set(applicants) | set(sellers)]
     found.sort(key=lambda e: (e["name"], e["uscc"]))
     return found[:LOOKUP_LIMIT]
 
@@ -256,9 +258,11 @@ def figures_of(applicant_id: int, year: int | None = None) -> list[CertifiedFigu
     return list(db.session.scalars(query.order_by(CertifiedFigures.year)))
 
 
-def figure_changes(row: CertifiedFigures | None, values: Mapping[str, int | None],
+def figure_changes(row: Any, values: Mapping[str, int | None],
                    note: str | None) -> dict[str, list]:
-    old = row.values() if row else dict.fromkeys(FIGURES)
+    """{field: [old, new]} of what ``values`` and ``note`` change in ``row`` (figures, or
+    a row of their columns; None: nothing recorded yet)."""
+    old = {k: getattr(row, k) for k in FIGURES} if row is not None else dict.fromkeys(FIGURES)
     changes = {k: [old[k], values[k]] for k in FIGURES if k in values and old[k] != values[k]}
     if note is not None and (row.note if row else None) != note:
         changes["note"] = [row.note if row else None, note]
@@ -286,7 +290,7 @@ def record_figures(actor: User, applicant: Applicant, year: int,
     row = row or CertifiedFigures(applicant=applicant, year=year)
     for key, (_, new) in changes.items():
         setattr(row, key, new)
-    row.recorded_by_id = actor.id
+    row.recorded_by_id, row.recorded_at = actor.id, utcnow()
     db.session.add(row)
     _audit(actor, applicant, year, changes,
            reason.strip() if reason and reason.strip() else "first recorded")
