@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from gannan.orders import access
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import verify_event
 from gannan.orders.schemas import (
     CartItemCreateSchema,
@@ -104,7 +105,8 @@ class Checkout(MethodView):
         key = request.headers.get("Idempotency-Key", "").strip()
         if not key or len(key) > 255:
             raise ValidationFailed("Send an Idempotency-Key header (at most 255 characters).",
-                                   code="idempotency_key_required", field="Idempotency-Key")
+                                   code=OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+                                   field="Idempotency-Key")
         order, created = checkout.checkout(require_user(), key, data)
         return order, 201 if created else 200
 

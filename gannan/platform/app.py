@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from gannan.platform.celery_app import celery_init_app
 from gannan.platform.config import settings_from_env
-from gannan.platform.errors import problem_response, register_error_handlers
+from gannan.platform.errors import PlatformErrorCode, problem_response, register_error_handlers
 from gannan.platform.extensions import api, db, limiter, migrate, register_converters
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
@@ -86,7 +86,8 @@ def register_health(app: Flask) -> None:
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001 - any failure means "not ready"
-            return problem_response(503, "database_unavailable", "Database unavailable")
+            return problem_response(503, PlatformErrorCode.DATABASE_UNAVAILABLE,
+                                    "Database unavailable")
         return {"status": "ok", "database": db.engine.dialect.name}
 
 

@@ -14,6 +14,7 @@ from gannan.platform.celery_app import enqueue
 from gannan.platform.models import Role
 from gannan.reporting import inputs, monthly, render
 from gannan.reporting.awards_service import award_report
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.metrics_service import sales_metrics
 from gannan.reporting.schemas import (
     CertifySchema,
@@ -189,7 +190,8 @@ class ReportDownload(MethodView):
         or ?version="""
         period, _, extension = name.partition(".")
         if extension and extension not in MIMETYPES:
-            raise NotFound("Formats: json, .csv, .xlsx, .pdf.", code="unknown_format")
+            raise NotFound("Formats: json, .csv, .xlsx, .pdf.",
+                           code=ReportingErrorCode.UNKNOWN_FORMAT)
         drafts = require_user().has_role(Role.PLATFORM_ADMIN)
         report = monthly.current(period, args.get("version"), drafts=drafts)
         body = monthly.envelope(report)

@@ -16,6 +16,7 @@ from gannan.catalog.models import Sku
 from gannan.catalog.services.products import change_stock, sold_out_changed
 from gannan.catalog.indexing import queue_reindex
 from gannan.orders.addresses import resolve_address
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import create_payment_intent, stripe_enabled
 from gannan.orders.models import (
     Channel,
@@ -83,15 +84,16 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
     if method.value not in payment_methods():
         raise ValidationFailed(f"{method.value} is not offered here; choose one of "
                                f"{', '.join(payment_methods())}.",
-                               code="payment_method_unavailable", field="payment_method")
+                               code=OrderErrorCode.PAYMENT_METHOD_UNAVAILABLE,
+                               field="payment_method")
     channel = Channel(body["channel"])
     if channel is not Channel.STOREFRONT and not body.get("channel_ref"):
         raise ValidationFailed("Name the live room, video or campaign (channel_ref).",
-                               code="channel_ref_required", field="channel_ref")
+                               code=OrderErrorCode.CHANNEL_REF_REQUIRED, field="channel_ref")
     address = resolve_address(body["address"])
     cart = cart_of(buyer.id)
     if not cart.items:
-        raise ValidationFailed("The cart is empty.", code="cart_empty")
+        raise ValidationFailed("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
 
     order = Order(
         buyer_id=buyer.id, idempotency_key=key, request_hash=digest, number="pending",
@@ -128,7 +130,7 @@ def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
                                                      Order.idempotency_key == key))
     if order is not None and order.request_hash != digest:
         raise Conflict("This Idempotency-Key was used for a different checkout.",
-                       code="idempotency_key_reused")
+                       code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED)
     return order
 
 
@@ -139,11 +141,11 @@ def _reserve_and_split(items) -> list[SellerOrder]:
         sku: Sku = item.sku
         if not is_listed(sku.product):
             raise Conflict(f"{sku.product.title} is no longer for sale.",
-                           code="sku_unavailable", sku_id=sku.id)
+                           code=OrderErrorCode.SKU_UNAVAILABLE, sku_id=sku.id)
         left = change_stock(sku.id, -item.quantity)
         if left is None:
             raise Conflict(f"{sku.product.title} {sku.spec} is out of stock.",
-                           code="out_of_stock", sku_id=sku.id)
+                           code=OrderErrorCode.OUT_OF_STOCK, sku_id=sku.id)
         if sold_out_changed(left, -item.quantity):
             queue_reindex([sku.product_id])
         product = sku.product
