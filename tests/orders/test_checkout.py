@@ -8,10 +8,8 @@ import pytest
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.orders.models import Order, SellerOrder
 from gannan.platform.extensions import db
-from tests.conftest import bearer
 from tests.factories import ProductFactory, UserFactory
-from tests.orders.conftest import ADDRESS, add_to_cart, checkout, sku_id
-from tests.platform.test_errors import assert_problem
+from tests.helpers import add_to_cart, ADDRESS, assert_problem, bearer, checkout, sku_id
 
 
 def stock(product):
