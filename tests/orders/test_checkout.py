@@ -146,6 +146,24 @@ def test_out_of_stock_at_checkout_rolls_everything_back(client, shopper, market)
     assert db.session.scalar(db.select(db.func.count()).select_from(SellerOrder)) == 0
 
 
+def test_checkout_names_every_short_sku_and_reserves_nothing(client, shopper, market):
+    add_to_cart(client, shopper, market["orange"], 5)
+    add_to_cart(client, shopper, market["oil"], 3)
+    add_to_cart(client, shopper, market["noodles"], 2)  # enough of these
+    for key, left in (("orange", 4), ("oil", 1)):  # sold elsewhere meanwhile
+        db.session.get(Sku, sku_id(market[key])).stock = left
+    db.session.commit()
+    body = assert_problem(checkout(client, shopper), 409, "out_of_stock")
+    assert sorted(body["skus"], key=lambda s: s["sku_id"]) == sorted([
+        {"sku_id": sku_id(market["orange"]), "requested": 5, "available": 4},
+        {"sku_id": sku_id(market["oil"]), "requested": 3, "available": 1},
+    ], key=lambda s: s["sku_id"])
+    assert "赣南脐橙 5kg" in body["detail"] and "山茶油 1L" in body["detail"]
+    assert (stock(market["orange"]), stock(market["oil"]), stock(market["noodles"])) == (4, 1, 100)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+    assert len(client.get("/api/v1/cart", headers=bearer(shopper)).get_json()["items"]) == 3
+
+
 def test_unpublished_product_in_cart_is_refused_at_checkout(client, owner, shopper, market):
     add_to_cart(client, shopper, market["orange"])
     client.post(f"/api/v1/products/{market['orange'].id}/unpublish", headers=bearer(owner))

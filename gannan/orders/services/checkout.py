@@ -136,6 +136,7 @@ def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
 
 def _reserve_and_split(items) -> list[SellerOrder]:
     by_seller: dict[int, list[OrderLine]] = defaultdict(list)
+    short: list[tuple[Sku, int]] = []
     # Lock rows in one global order (by SKU id) so concurrent checkouts cannot deadlock.
     for item in sorted(items, key=lambda i: i.sku_id):
         sku: Sku = item.sku
@@ -144,8 +145,8 @@ def _reserve_and_split(items) -> list[SellerOrder]:
                            code=OrderErrorCode.SKU_UNAVAILABLE, sku_id=sku.id)
         left = change_stock(sku.id, -item.quantity)
         if left is None:
-            raise Conflict(f"{sku.product.title} {sku.spec} is out of stock.",
-                           code=OrderErrorCode.OUT_OF_STOCK, sku_id=sku.id)
+            short.append((sku, item.quantity))  # go on: the shopper hears of every short SKU
+            continue
         if sold_out_changed(left, -item.quantity):
             queue_reindex([sku.product_id])
         product = sku.product
@@ -156,6 +157,8 @@ def _reserve_and_split(items) -> list[SellerOrder]:
             cold_chain=product.cold_chain, unit_price_fen=sku.price_fen, quantity=item.quantity,
             line_total_fen=sku.price_fen * item.quantity,
         ))
+    if short:
+        raise _out_of_stock(short)
     rules = {r.seller_id: r for r in db.session.scalars(
         db.select(ShippingRule).where(ShippingRule.seller_id.in_(list(by_seller))))}
     seller_orders = []
@@ -171,6 +174,19 @@ def _reserve_and_split(items) -> list[SellerOrder]:
                                      note="checkout")],
         ))
     return seller_orders
+
+
+def _out_of_stock(short: list[tuple[Sku, int]]) -> Conflict:
+    """One problem naming every short SKU, with what was asked and what is left; the
+    stock this checkout took for the other SKUs goes back (rollback)."""
+    left = dict(db.session.execute(
+        db.select(Sku.id, Sku.stock).where(Sku.id.in_([sku.id for sku, _ in short]))).all())
+    skus = [{"sku_id": sku.id, "requested": quantity, "available": left[sku.id]}
+            for sku, quantity in short]
+    names = ", ".join(f"{sku.product.title} {sku.spec} ({left[sku.id]} left)" for sku, _ in short)
+    db.session.rollback()
+    return Conflict(f"Not enough stock: {names}.", code=OrderErrorCode.OUT_OF_STOCK,
+                    sku_id=skus[0]["sku_id"], skus=skus)
 
 
 def _ensure_payment_intent(order: Order) -> Order:
