@@ -33,13 +33,13 @@ from gannan.catalog.schemas import (
     SpotCheckSchema,
     StockChangeSchema,
     TraceSchema,
-    UnblockSchema,
 )
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
+from gannan.platform.schemas import ReasonSchema
 
 BEARER = [{"bearerAuth": []}]
 
@@ -283,7 +283,7 @@ class AdminSpotChecks(MethodView):
 
 @admin_catalog_blp.route("/products/<id:product_id>/unblock")
 class AdminUnblock(MethodView):
-    @admin_catalog_blp.arguments(UnblockSchema)
+    @admin_catalog_blp.arguments(ReasonSchema)
     @admin_catalog_blp.response(200, ProductSchema)
     @admin_catalog_blp.doc(security=BEARER)
     def post(self, data, product_id):
