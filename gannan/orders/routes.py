@@ -7,7 +7,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from gannan.orders import access
-from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import verify_event
 from gannan.orders.schemas import (
     CartItemCreateSchema,
@@ -15,6 +14,7 @@ from gannan.orders.schemas import (
     CartSchema,
     CheckoutSchema,
     DeliverSchema,
+    IdempotencyHeaderSchema,
     OrderListArgsSchema,
     OrderPageSchema,
     OrderSchema,
@@ -30,7 +30,6 @@ from gannan.orders.schemas import (
 )
 from gannan.orders.services import cart, checkout, fulfilment, payments, refunds
 from gannan.platform.auth import Policy, authenticated, public, require_user, seller_member
-from gannan.platform.errors import ValidationFailed
 from gannan.platform.pagination import paginate
 
 BEARER = [{"bearerAuth": []}]
@@ -95,19 +94,13 @@ class PaymentMethods(MethodView):
 @checkout_blp.route("/checkout")
 class Checkout(MethodView):
     @checkout_blp.arguments(CheckoutSchema)
+    @checkout_blp.arguments(IdempotencyHeaderSchema, location="headers")
     @checkout_blp.response(201, OrderSchema)
     @checkout_blp.alt_response(200, schema=OrderSchema, description="Replay of the same key")
-    @checkout_blp.doc(security=BEARER, parameters=[{
-        "in": "header", "name": "Idempotency-Key", "required": True,
-        "schema": {"type": "string", "maxLength": 255}}])
-    def post(self, data):
+    @checkout_blp.doc(security=BEARER)
+    def post(self, data, headers):
         """Buy the cart: one order, one part per seller, stock reserved, payment started"""
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 255:
-            raise ValidationFailed("Send an Idempotency-Key header (at most 255 characters).",
-                                   code=OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED,
-                                   field="Idempotency-Key")
-        order, created = checkout.checkout(require_user(), key, data)
+        order, created = checkout.checkout(require_user(), headers["key"], data)
         return order, 201 if created else 200
 
 

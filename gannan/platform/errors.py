@@ -204,6 +204,10 @@ def http_exception_to_problem(error: HTTPException) -> Response:
         errors: dict[str, list[str]] = {}
         for location_messages in per_location.values():
             errors.update(flatten_messages(location_messages))
+        problem_code = getattr(data.get("schema"), "problem_code", None)
+        if problem_code:  # a schema whose failure is a problem of its own (a required header)
+            detail = " ".join(dict.fromkeys(m for ms in errors.values() for m in ms))
+            return problem_response(status, problem_code, "Invalid input", detail, errors=errors)
         unknown_only = errors and all(m == ["Unknown field."] for m in errors.values())
         return problem_response(
             status,

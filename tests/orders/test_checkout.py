@@ -124,6 +124,25 @@ def test_checkout_needs_a_key_and_a_cart(client, shopper, market):
     assert_problem(checkout(client, shopper), 422, "cart_empty")
 
 
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_blank_or_overlong_idempotency_keys_are_refused(client, shopper, market, key):
+    add_to_cart(client, shopper, market["orange"])
+    response = client.post("/api/v1/checkout", json={"address": ADDRESS, "payment_method": "cod"},
+                           headers={**bearer(shopper), "Idempotency-Key": key})
+    body = assert_problem(response, 422, "idempotency_key_required")
+    assert body["errors"] == {"Idempotency-Key": [body["detail"]]}
+    assert "Idempotency-Key" in body["detail"]
+    assert stock(market["orange"]) == 50
+
+
+def test_idempotency_key_is_read_without_surrounding_blanks(client, shopper, market):
+    add_to_cart(client, shopper, market["orange"])
+    first = checkout(client, shopper, key="  my-order-1 ")
+    again = checkout(client, shopper, key="my-order-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
 def test_ganzhou_address_resolves_to_a_county(client, shopper, market):
     add_to_cart(client, shopper, market["orange"])
     by_text = checkout(client, shopper, address={**ADDRESS, "province": "江西", "city": "赣州",
