@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from flask import request, request_finished
 from flask_migrate import upgrade
+from flask_smorest.spec.plugins import FlaskPlugin
 from sqlalchemy import text
 
 from gannan import create_app
@@ -18,7 +20,7 @@ from gannan.catalog.models import ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import Role, SellerStatus, UserRole
 from tests.factories import ProductFactory, SellerFactory, UserFactory, category
-from tests.helpers import TEST_CONFIG, counting_queries
+from tests.helpers import PROBLEM, TEST_CONFIG, counting_queries
 
 # Reference data the migrations load; every other table is emptied after each test.
 REFERENCE_TABLES = {"counties", "categories", "alembic_version"}
@@ -79,6 +81,45 @@ def _app_context(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def documented_problems(app) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """{(OpenAPI path, method): {status: codes}}: the error catalogue the API publishes."""
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    return {
+        (path, method): {
+            status: set(response["content"][PROBLEM]["schema"]["allOf"][1]["properties"]
+                        ["code"]["enum"])
+            for status, response in operation["responses"].items() if int(status) >= 400
+        }
+        for path, item in spec["paths"].items()
+        for method, operation in item.items() if method != "parameters"
+    }
+
+
+@pytest.fixture(autouse=True)
+def _errors_are_documented(app, documented_problems):
+    """Every error any test meets from an API operation is problem+json and listed in the
+    OpenAPI document for that operation and status: the catalogue is never out of date."""
+    undocumented: list[str] = []
+
+    def check(sender, response, **extra) -> None:
+        if response.status_code < 400 or request.url_rule is None:
+            return  # a success, or no operation (unknown path, method not allowed)
+        path = FlaskPlugin.flaskpath2openapi(request.url_rule.rule)
+        listed = documented_problems.get((path, request.method.lower()))
+        if listed is None:
+            return  # not an API operation (health check, docs)
+        code = response.get_json(force=True).get("code") \
+            if response.mimetype == PROBLEM else f"<{response.mimetype}>"
+        if code not in listed.get(str(response.status_code), set()):
+            undocumented.append(f"{request.method} {path}: {response.status_code} {code}")
+
+    request_finished.connect(check, app)
+    yield
+    request_finished.disconnect(check, app)
+    assert not undocumented, f"answers the OpenAPI document does not list: {undocumented}"
 
 
 @pytest.fixture

@@ -41,8 +41,6 @@ from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
 
-BEARER = [{"bearerAuth": []}]
-
 categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories",
                            description="Product categories")
 Policy(categories_blp, default=public)
@@ -75,7 +73,6 @@ class Products(MethodView):
 
     @products_blp.arguments(ProductCreateSchema)
     @products_blp.response(201, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data):
         """Create a draft product with its SKUs (staff of the seller)"""
         return products.create_product(data)
@@ -91,7 +88,6 @@ class ProductDetail(MethodView):
 
     @products_blp.arguments(ProductWriteSchema)
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def patch(self, data, product_id):
         """Edit a product"""
         return products.update_product(product_id, data)
@@ -100,7 +96,6 @@ class ProductDetail(MethodView):
 @products_blp.route("/<id:product_id>/publish")
 class Publish(MethodView):
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, product_id):
         """Put on sale: needs an approved seller and, for a regional brand, a valid licence"""
         return products.publish_product(product_id)
@@ -109,7 +104,6 @@ class Publish(MethodView):
 @products_blp.route("/<id:product_id>/unpublish")
 class Unpublish(MethodView):
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, product_id):
         """Take off sale"""
         return products.unpublish_product(product_id)
@@ -119,7 +113,6 @@ class Unpublish(MethodView):
 class Skus(MethodView):
     @products_blp.arguments(SkuCreateSchema)
     @products_blp.response(201, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Add a SKU"""
         return products.add_sku(product_id, data)
@@ -129,7 +122,6 @@ class Skus(MethodView):
 class SkuDetail(MethodView):
     @products_blp.arguments(SkuUpdateSchema)
     @products_blp.response(200, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def patch(self, data, product_id, sku_id):
         """Change a SKU's spec, price or weight"""
         return products.update_sku(product_id, sku_id, data)
@@ -139,7 +131,6 @@ class SkuDetail(MethodView):
 class SkuStock(MethodView):
     @products_blp.arguments(StockChangeSchema)
     @products_blp.response(200, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id, sku_id):
         """Add or remove stock atomically; never below zero"""
         return products.adjust_stock(product_id, sku_id, data["delta"])
@@ -148,7 +139,6 @@ class SkuStock(MethodView):
 @products_blp.route("/<id:product_id>/batches")
 class Batches(MethodView):
     @products_blp.response(200, BatchSchema(many=True))
-    @products_blp.doc(security=BEARER)
     def get(self, product_id):
         """The product's trace batches, newest first"""
         batches = trace.product_batches(product_id)
@@ -158,7 +148,6 @@ class Batches(MethodView):
 
     @products_blp.arguments(BatchCreateSchema)
     @products_blp.response(201, BatchSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Record a batch with its 承诺达标合格证; it gets an unguessable trace code"""
         batch = trace.add_batch(product_id, data)
@@ -177,7 +166,6 @@ Policy(seller_catalog_blp, default=seller_member())
 class SellerProducts(MethodView):
     @seller_catalog_blp.arguments(SellerProductArgsSchema, location="query")
     @seller_catalog_blp.response(200, SellerProductPageSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, args, seller_id):
         """All the seller's products, drafts and blocked ones included"""
         query = products.seller_products(seller_id, args.get("status"))
@@ -187,14 +175,12 @@ class SellerProducts(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/certificates")
 class SellerCertificates(MethodView):
     @seller_catalog_blp.response(200, CertificateSchema(many=True))
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """The seller's certificates, valid or not"""
         return certificates.seller_certificates(seller_id)
 
     @seller_catalog_blp.arguments(CertificateCreateSchema)
     @seller_catalog_blp.response(201, CertificateSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def post(self, data, seller_id):
         """Add a green-food, organic, GI or brand-licence certificate and the products it covers"""
         return certificates.add_certificate(seller_id, data)
@@ -204,7 +190,6 @@ class SellerCertificates(MethodView):
 class CertificateCoverage(MethodView):
     @seller_catalog_blp.arguments(CertificateCoverageSchema)
     @seller_catalog_blp.response(200, CertificateSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def put(self, data, seller_id, certificate_id):
         """Replace the set of products a certificate covers"""
         return certificates.set_coverage(seller_id, certificate_id, data["product_ids"])
@@ -213,7 +198,6 @@ class CertificateCoverage(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/spot-checks")
 class SellerSpotChecks(MethodView):
     @seller_catalog_blp.response(200, SpotCheckListSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """Spot checks on the seller's record"""
         return {"items": spot_checks.spot_checks(seller_id)}
@@ -222,7 +206,6 @@ class SellerSpotChecks(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/notifications")
 class SellerNotifications(MethodView):
     @seller_catalog_blp.response(200, NotificationListSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """Messages to the seller: licence expiries, spot-check results"""
         return {"items": spot_checks.seller_notifications(seller_id)}
@@ -268,14 +251,12 @@ Policy(admin_catalog_blp, default=role(Role.PLATFORM_ADMIN))
 @admin_catalog_blp.route("/spot-checks")
 class AdminSpotChecks(MethodView):
     @admin_catalog_blp.response(200, SpotCheckListSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def get(self):
         """Every spot check, newest first"""
         return {"items": spot_checks.spot_checks()}
 
     @admin_catalog_blp.arguments(SpotCheckCreateSchema)
     @admin_catalog_blp.response(201, SpotCheckSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def post(self, data):
         """Record a spot check of a product or batch; a failure blocks the product at once"""
         return spot_checks.record_spot_check(require_user(), data)
@@ -285,7 +266,6 @@ class AdminSpotChecks(MethodView):
 class AdminUnblock(MethodView):
     @admin_catalog_blp.arguments(ReasonSchema)
     @admin_catalog_blp.response(200, ProductSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Lift a spot-check block; the seller may publish again"""
         return spot_checks.lift_block(product_id, data["reason"])

@@ -157,18 +157,24 @@ def seller_member(
     """The caller acts for the seller ``seller_of(view_args)`` names (by default the
     ``seller_id`` in the path): as staff, or only as its owner."""
 
-    def check(view_args: dict[str, Any]) -> None:
+    def check(view_args: dict[str, Any]) -> SellerMember:
         user = require_user()
         seller_id = seller_of(view_args)
         member = membership(user, seller_id)
         if member is None:
             raise Forbidden("You do not act for this seller.",
                             code=PlatformErrorCode.NOT_SELLER_MEMBER)
-        if min_role is MemberRole.OWNER and member.role is not MemberRole.OWNER:
+        return member
+
+    def check_owner(view_args: dict[str, Any]) -> None:
+        if check(view_args).role is not MemberRole.OWNER:
             raise Forbidden("Only the seller's owner may do this.",
                             code=PlatformErrorCode.NOT_SELLER_OWNER)
 
-    return check
+    # Two rules, not one with a branch on min_role: the API document reads which
+    # errors a rule can raise from its code, and staff-level rules never raise
+    # not_seller_owner.
+    return check_owner if min_role is MemberRole.OWNER else check
 
 
 def can_manage(user: User | None, seller_id: int) -> bool:
@@ -204,6 +210,7 @@ def any_of(*rules: Rule) -> Rule:
         assert first is not None
         raise first
 
+    check.raises_like = rules[:1]  # the error, when there is one, is the first rule's
     return check
 
 
@@ -220,6 +227,7 @@ class Policy:
         self.default = default
         self.rules: dict[tuple[str, str], Rule] = {}
         blueprint.before_request(self._enforce)
+        blueprint.policy = self  # the OpenAPI document reads each view's rule from here
 
     def allow(self, rule: Rule, *methods: str) -> Callable[[Any], Any]:
         def decorate(view: Any) -> Any:
@@ -230,13 +238,14 @@ class Policy:
 
         return decorate
 
+    def rule_for(self, view_name: str, method: str) -> Rule:
+        """The rule of a view (MethodView class or function name) for an HTTP method."""
+        view_name, method = view_name.lower(), method.upper()
+        return self.rules.get((view_name, method)) or self.rules.get((view_name, "*")) \
+            or self.default
+
     def _enforce(self) -> None:
         if request.method == "OPTIONS" or request.endpoint is None:
             return
-        view_name = request.endpoint.rsplit(".", 1)[-1].lower()
-        rule = (
-            self.rules.get((view_name, request.method))
-            or self.rules.get((view_name, "*"))
-            or self.default
-        )
+        rule = self.rule_for(request.endpoint.rsplit(".", 1)[-1], request.method)
         rule(request.view_args or {})

@@ -71,6 +71,20 @@ class PlatformErrorCode(ErrorCodeEnum):
     RETIRED_COUNTY = "retired_county"
 
 
+#: Codes no API operation answers with, so the document lists them once, at its top:
+#: routing refuses a method the path does not have, werkzeug may refuse a request
+#: before any view runs, and the health check (not an API operation) reports the
+#: database.  ``None``: any other 4xx status.
+REQUEST_LEVEL_CODES: dict[PlatformErrorCode, int | None] = {
+    PlatformErrorCode.BAD_REQUEST: 400,
+    PlatformErrorCode.METHOD_NOT_ALLOWED: 405,
+    PlatformErrorCode.NOT_ACCEPTABLE: 406,
+    PlatformErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
+    PlatformErrorCode.HTTP_ERROR: None,
+    PlatformErrorCode.DATABASE_UNAVAILABLE: 503,
+}
+
+
 class ProblemError(Exception):
     """Base of every domain error: carries status, stable code and detail."""
 

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from gannan.orders.models import OrderLine, Refund, SellerOrder
 from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
+from gannan.platform.raises import guard
 from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.models import EntryKind, LedgerEntry
 
@@ -52,6 +53,7 @@ def record_refund(refund: Refund, when: datetime) -> None:
 
 @event.listens_for(LedgerEntry, "before_update")
 @event.listens_for(LedgerEntry, "before_delete")
+@guard
 def _append_only(mapper, connection, target: LedgerEntry) -> None:
     raise Conflict("The sales ledger is append-only: record a correction as a new row.",
                    code=ReportingErrorCode.LEDGER_APPEND_ONLY)

@@ -18,6 +18,7 @@ from gannan.catalog.models import Category
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, Seller, User
+from gannan.platform.raises import guard
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.awards_service import award_estimate, plan_targets
@@ -214,6 +215,7 @@ IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "k
 
 
 @event.listens_for(MonthlyReport, "before_update")
+@guard
 def _certified_reports_never_change(mapper, connection, target: MonthlyReport) -> None:
     state = inspect(target)
     was_certified = state.attrs.status.history.deleted or [target.status]
