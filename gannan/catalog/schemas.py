@@ -307,10 +307,6 @@ class SpotCheckListSchema(Schema):
     items = fields.List(fields.Nested(SpotCheckSchema))
 
 
-class UnblockSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
 class TraceSchema(Schema):
     trace_code = fields.String()
     trace_url = fields.String()

@@ -12,13 +12,15 @@ from typing import Any
 import stripe
 from flask import current_app
 
-from gannan.platform.errors import ProblemError
+from gannan.orders.errors import OrderErrorCode
+from gannan.platform.errors import PlatformErrorCode, ProblemError
 
 CURRENCY = "cny"  # amounts are in fen, Stripe's minor unit for CNY
 
 
 class PaymentProviderError(ProblemError):
-    status, code, title = 502, "payment_provider_unavailable", "Payment provider unavailable"
+    status, code = 502, OrderErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
+    title = "Payment provider unavailable"
 
 
 def stripe_enabled() -> bool:
@@ -66,13 +68,16 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ProblemError("Stripe webhooks are not configured.", status=503,
-                           code="webhooks_not_configured", title="Webhooks not configured")
+                           code=OrderErrorCode.WEBHOOKS_NOT_CONFIGURED,
+                           title="Webhooks not configured")
     try:
         event = stripe.Webhook.construct_event(payload, signature or "", secret)
     except stripe.SignatureVerificationError as exc:
         raise ProblemError("The Stripe signature is missing, wrong or too old.",
-                           code="invalid_signature", title="Invalid signature") from exc
+                           code=OrderErrorCode.INVALID_SIGNATURE,
+                           title="Invalid signature") from exc
     except ValueError as exc:
-        raise ProblemError("The webhook body is not a Stripe event.", code="malformed_json",
+        raise ProblemError("The webhook body is not a Stripe event.",
+                           code=PlatformErrorCode.MALFORMED_JSON,
                            title="Malformed JSON") from exc
     return event.to_dict()

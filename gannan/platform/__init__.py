@@ -46,7 +46,7 @@ def register_docs_assets(app: Flask) -> None:
 
 
 def register_health(app: Flask) -> None:
-    from gannan.platform.errors import problem_response
+    from gannan.platform.errors import PlatformErrorCode, problem_response
     from gannan.platform.extensions import db
 
     @app.get("/api/v1/health")
@@ -54,5 +54,6 @@ def register_health(app: Flask) -> None:
         try:
             db.session.execute(text("SELECT 1"))
         except Exception:  # noqa: BLE001 - any failure means "not ready"
-            return problem_response(503, "database_unavailable", "Database unavailable")
+            return problem_response(503, PlatformErrorCode.DATABASE_UNAVAILABLE,
+                                    "Database unavailable")
         return {"status": "ok", "database": db.engine.dialect.name}

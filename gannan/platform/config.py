@@ -142,6 +142,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                     "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
                 }
             },
+            # Every operation needs a bearer token unless the error catalogue marks it
+            # public (security: []), from the Policy rule that guards it.
+            "security": [{"bearerAuth": []}],
             "info": {
                 "description": (
                     "Storefront, traceability and reporting API of the Gannan specialty-"

@@ -50,8 +50,6 @@ from gannan.platform.schemas import (
     UserSchema,
 )
 
-BEARER = [{"bearerAuth": []}]
-
 # --- accounts -----------------------------------------------------------------
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -99,7 +97,6 @@ class Token(MethodView):
 @auth_blp.route("/me")
 class Me(MethodView):
     @auth_blp.response(200, UserSchema)
-    @auth_blp.doc(security=BEARER)
     def get(self):
         """The caller's account, roles and the sellers it acts for"""
         return require_user()
@@ -153,7 +150,6 @@ class Sellers(MethodView):
 
     @sellers_blp.arguments(SellerCreateSchema)
     @sellers_blp.response(201, SellerSchema)
-    @sellers_blp.doc(security=BEARER)
     def post(self, data):
         """Apply as a seller; the caller becomes its owner and the application is pending"""
         return services.apply_as_seller(require_user(), data)
@@ -223,7 +219,6 @@ admin_policy = Policy(admin_blp, default=role(Role.PLATFORM_ADMIN))
 class AdminSellers(MethodView):
     @admin_blp.arguments(AdminSellerQueryArgsSchema, location="query")
     @admin_blp.response(200, SellerPageSchema)
-    @admin_blp.doc(security=BEARER)
     def get(self, args):
         """Sellers in any status, e.g. ?status=pending for the review queue"""
         query = services.list_sellers(
@@ -235,7 +230,6 @@ class AdminSellers(MethodView):
 @admin_blp.route("/<id:seller_id>")
 class AdminSellerDetail(MethodView):
     @admin_blp.response(200, SellerReviewSchema)
-    @admin_blp.doc(security=BEARER)
     def get(self, seller_id):
         """A seller with its qualifications and every review decision"""
         return services.get_seller(seller_id)
@@ -245,7 +239,7 @@ def _review_view(action: ReviewAction, args_schema, summary: str) -> type[Method
     class Review(MethodView):
         @admin_blp.arguments(args_schema)
         @admin_blp.response(200, SellerReviewSchema)
-        @admin_blp.doc(security=BEARER, summary=summary)
+        @admin_blp.doc(summary=summary)
         def post(self, data, seller_id):
             return services.review_seller(seller_id, require_user(), action, data.get("reason"))
 

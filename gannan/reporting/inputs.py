@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import NotFound, ValidationFailed
+from gannan.platform.errors import NotFound, PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller, User
 from gannan.platform.services import validate_uscc
 from gannan.reporting.awards import AwardSettings
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.models import AwardSettingsRecord, ExternalSales, LivestreamBase
 
 
@@ -20,7 +21,7 @@ def external_sales_of(year: int) -> list[ExternalSales]:
 
 def record_external_sales(actor: User, data: dict[str, Any]) -> ExternalSales:
     if db.session.get(Seller, data["seller_id"]) is None:
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     row = db.session.scalar(db.select(ExternalSales).where(
         ExternalSales.seller_id == data["seller_id"], ExternalSales.year == data["year"]))
     row = row or ExternalSales(seller_id=data["seller_id"], year=data["year"])
@@ -28,7 +29,8 @@ def record_external_sales(actor: User, data: dict[str, Any]) -> ExternalSales:
         setattr(row, key, data[key])
     if row.agricultural_fen > row.online_fen or row.upstream_fen > row.agricultural_fen:
         raise ValidationFailed("Upstream ≤ agricultural ≤ online sales.",
-                               code="inconsistent_sales", field="agricultural_fen")
+                               code=ReportingErrorCode.INCONSISTENT_SALES,
+                               field="agricultural_fen")
     row.recorded_by_id = actor.id
     db.session.add(row)
     db.session.commit()
@@ -57,7 +59,8 @@ def add_livestream_base(data: dict[str, Any]) -> LivestreamBase:
 def update_livestream_base(base_id: int, data: dict[str, Any]) -> LivestreamBase:
     base = db.session.get(LivestreamBase, base_id)
     if base is None:
-        raise NotFound("No such live-streaming base.", code="livestream_base_not_found")
+        raise NotFound("No such live-streaming base.",
+                       code=ReportingErrorCode.LIVESTREAM_BASE_NOT_FOUND)
     _fill(base, data)
     db.session.commit()
     return base
@@ -73,12 +76,13 @@ def change_settings(actor: User, changes: Any) -> AwardSettings:
     """Apply a partial change; unknown names or bad values are 422 and change nothing."""
     if not isinstance(changes, dict) or not changes:
         raise ValidationFailed("Send a JSON object of settings to change.",
-                               code="validation_error")
+                               code=PlatformErrorCode.VALIDATION_ERROR)
     merged = {**current_settings().to_dict(), **changes}
     try:
         settings = AwardSettings.from_dict(merged)
     except (TypeError, ValueError, KeyError) as exc:
-        raise ValidationFailed(f"Invalid award settings: {exc}", code="invalid_settings") from exc
+        raise ValidationFailed(f"Invalid award settings: {exc}",
+                               code=ReportingErrorCode.INVALID_SETTINGS) from exc
     db.session.add(AwardSettingsRecord(settings=settings.to_dict(), changed_by_id=actor.id))
     db.session.commit()
     return settings

@@ -8,8 +8,7 @@ from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 from gannan.reporting.ledger import record_sale
 from gannan.reporting.models import LedgerEntry
-from tests.reporting.conftest import cod_sale
-from tests.reporting.test_reports import XINFENG
+from tests.helpers import cod_sale, XINFENG
 
 
 @pytest.fixture

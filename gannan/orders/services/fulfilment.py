@@ -8,6 +8,7 @@ from flask import current_app
 
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.services.products import change_stock, sold_out_changed
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import (
     Order,
     OrderStatus,
@@ -17,7 +18,7 @@ from gannan.orders.models import (
     SellerOrderStatus,
 )
 from gannan.orders import signals
-from gannan.platform.errors import Conflict, NotFound
+from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 
@@ -37,7 +38,7 @@ def seller_order_or_404(seller_order_id: int, lock: bool = False) -> SellerOrder
     query = db.select(SellerOrder).where(SellerOrder.id == seller_order_id)
     seller_order = db.session.scalar(query.with_for_update(of=SellerOrder) if lock else query)
     if seller_order is None:
-        raise NotFound("No such seller order.", code="seller_order_not_found")
+        raise NotFound("No such seller order.", code=OrderErrorCode.SELLER_ORDER_NOT_FOUND)
     return seller_order
 
 
@@ -45,7 +46,7 @@ def order_or_404(order_id: int, lock: bool = False) -> Order:
     query = db.select(Order).where(Order.id == order_id)
     order = db.session.scalar(query.with_for_update(of=Order) if lock else query)
     if order is None:
-        raise NotFound("No such order.", code="order_not_found")
+        raise NotFound("No such order.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
 
 
@@ -64,7 +65,7 @@ def transition(seller_order: SellerOrder, target: SellerOrderStatus, actor_id: i
                note: str | None = None) -> None:
     if seller_order.status not in TRANSITIONS[target]:
         raise Conflict(f"A {seller_order.status.value} order cannot become {target.value}.",
-                       code="invalid_transition")
+                       code=PlatformErrorCode.INVALID_TRANSITION)
     seller_order.events.append(SellerOrderEvent(
         from_status=seller_order.status.value, to_status=target.value, actor_id=actor_id,
         note=note))
@@ -89,7 +90,7 @@ def ship(seller_order_id: int, actor_id: int, carrier: str, tracking_number: str
     seller_order = seller_order_or_404(seller_order_id, lock=True)
     cod = seller_order.order.payment_method is PaymentMethod.COD
     if seller_order.status is S.PENDING_PAYMENT and not cod:
-        raise Conflict("The order is not paid yet.", code="order_not_paid")
+        raise Conflict("The order is not paid yet.", code=OrderErrorCode.ORDER_NOT_PAID)
     transition(seller_order, S.SHIPPED, actor_id, f"{carrier} {tracking_number}")
     seller_order.carrier, seller_order.tracking_number = carrier, tracking_number
     seller_order.shipped_at = utcnow()
@@ -103,7 +104,7 @@ def deliver(seller_order_id: int, actor_id: int, cash_collected: bool) -> Seller
     cod = seller_order.order.payment_method is PaymentMethod.COD
     if cod and seller_order.status is S.SHIPPED and not cash_collected:
         raise Conflict("Cash on delivery: deliver with cash_collected once the buyer paid.",
-                       code="cash_not_collected")
+                       code=OrderErrorCode.CASH_NOT_COLLECTED)
     transition(seller_order, S.DELIVERED, actor_id)
     now = utcnow()
     seller_order.delivered_at = now

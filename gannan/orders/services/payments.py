@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import create_refund
 from gannan.orders.models import Order, OrderStatus, Refund, WebhookEvent
 from gannan.orders.services.fulfilment import mark_paid
@@ -72,7 +73,7 @@ def _charge_refunded(charge: dict[str, Any], when: datetime) -> str:
         return "unknown_payment_intent"
     if order.status is OrderStatus.PENDING_PAYMENT:
         raise Conflict("The payment's success has not arrived yet; deliver this event later.",
-                       code="event_out_of_order")
+                       code=OrderErrorCode.EVENT_OUT_OF_ORDER)
     recorded = db.session.scalars(db.select(Refund.stripe_refund_id).where(
         Refund.seller_order.has(order_id=order.id), Refund.stripe_refund_id.is_not(None)))
     known = {stripe_id.split("/")[0] for stripe_id in recorded}

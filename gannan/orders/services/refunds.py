@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import create_refund
 from gannan.orders.models import (
     Order,
@@ -19,7 +20,7 @@ from gannan.orders.services.fulfilment import (
     transition,
 )
 from gannan.orders.signals import refund_recorded
-from gannan.platform.errors import Conflict, ValidationFailed
+from gannan.platform.errors import Conflict, PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 
@@ -35,7 +36,8 @@ def allocate(seller_order: SellerOrder, amount_fen: int, line_ids: list[int] | N
     if line_ids:
         unknown = sorted(set(line_ids) - {line.id for line in lines})
         if unknown:
-            raise ValidationFailed(f"Not lines of this order: {unknown}.", code="unknown_line",
+            raise ValidationFailed(f"Not lines of this order: {unknown}.",
+                                   code=OrderErrorCode.UNKNOWN_LINE,
                                    field="line_ids")
         lines = [line for line in lines if line.id in set(line_ids)]
     left = {line.id: line.line_total_fen - line.refunded_fen for line in lines}
@@ -46,7 +48,7 @@ def allocate(seller_order: SellerOrder, amount_fen: int, line_ids: list[int] | N
     if amount_fen - goods > shipping_left:
         raise ValidationFailed(
             f"At most {goods_left + shipping_left} fen can be refunded for these items.",
-            code="refund_exceeds_paid", field="amount_fen")
+            code=OrderErrorCode.REFUND_EXCEEDS_PAID, field="amount_fen")
     if goods_left == 0:
         return {}
     shares = {lid: goods * rest // goods_left for lid, rest in left.items()}
@@ -66,10 +68,11 @@ def refund(seller_order_id: int, actor_id: int | None, amount_fen: int, reason: 
     seller_order = seller_order_or_404(seller_order_id, lock=True)
     refundable = seller_order.paid_fen - seller_order.refunded_fen
     if seller_order.paid_fen == 0:
-        raise Conflict("Nothing has been paid for this order yet.", code="order_not_paid")
+        raise Conflict("Nothing has been paid for this order yet.",
+                       code=OrderErrorCode.ORDER_NOT_PAID)
     if amount_fen > refundable:
         raise ValidationFailed(f"At most {refundable} fen is left to refund.",
-                               code="refund_exceeds_paid", field="amount_fen")
+                               code=OrderErrorCode.REFUND_EXCEEDS_PAID, field="amount_fen")
     allocation = allocate(seller_order, amount_fen, line_ids)
     record = Refund(seller_order=seller_order, amount_fen=amount_fen, reason=reason,
                     allocation={str(k): v for k, v in allocation.items()}, actor_id=actor_id,
@@ -103,10 +106,11 @@ def cancel_order(order_id: int, actor_id: int) -> Order:
     """Cancel before anything shipped: stock goes back, whatever was paid is refunded."""
     order = order_or_404(order_id, lock=True)
     if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
-        raise Conflict("The order is already cancelled.", code="invalid_transition")
+        raise Conflict("The order is already cancelled.",
+                       code=PlatformErrorCode.INVALID_TRANSITION)
     if any(so.shipped_at is not None for so in order.seller_orders):
         raise Conflict("Part of the order has shipped; ask the seller for a refund.",
-                       code="already_shipped")
+                       code=OrderErrorCode.ALREADY_SHIPPED)
     if order.status is not OrderStatus.PAID:
         cancel_unpaid(order, actor_id, OrderStatus.CANCELLED, "cancelled by the buyer")
         db.session.commit()
