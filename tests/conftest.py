@@ -20,10 +20,8 @@ from gannan.catalog.models import ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import Role, SellerStatus, UserRole
 from tests.factories import ProductFactory, SellerFactory, UserFactory, category
-from tests.helpers import PROBLEM, TEST_CONFIG, counting_queries
+from tests.helpers import PROBLEM, TEST_CONFIG, clean_tables, counting_queries
 
-# Reference data the migrations load; every other table is emptied after each test.
-REFERENCE_TABLES = {"counties", "categories", "alembic_version"}
 
 
 def database_url(tmp_path_factory) -> str:
@@ -55,17 +53,6 @@ def app(tmp_path_factory):
     yield app
     with app.app_context():
         db.engine.dispose()
-
-
-def clean_tables(app) -> None:
-    db.session.rollback()
-    if "search" in app.extensions:
-        app.extensions["search"].reset()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
-    db.session.remove()
 
 
 @pytest.fixture(autouse=True)

@@ -34,3 +34,4 @@ class OrderErrorCode(ErrorCodeEnum):
     ALREADY_SHIPPED = "already_shipped"
     UNKNOWN_LINE = "unknown_line"
     REFUND_EXCEEDS_PAID = "refund_exceeds_paid"
+    CONCURRENT_UPDATE = "concurrent_update"

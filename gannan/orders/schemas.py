@@ -5,7 +5,13 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gannan.orders.errors import OrderErrorCode
-from gannan.orders.models import Channel, OrderStatus, PaymentMethod, SellerOrderStatus
+from gannan.orders.models import (
+    Channel,
+    OrderStatus,
+    PaymentMethod,
+    RefundStatus,
+    SellerOrderStatus,
+)
 from gannan.orders.services.cart import MAX_QUANTITY
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import PHONE_PATTERN, text
@@ -114,6 +120,9 @@ class RefundSchema(Schema):
     id = fields.Integer()
     seller_order_id = fields.Integer()
     amount_fen = fields.Integer()
+    status = fields.Enum(RefundStatus, by_value=True, metadata={
+        "description": "pending until Stripe confirms the refund (it is retried), then "
+                       "succeeded"})
     reason = fields.String()
     allocation = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "Goods refunded per order line id; the rest was shipping"})

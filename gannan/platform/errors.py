@@ -13,11 +13,13 @@ from enum import StrEnum
 from typing import Any
 
 from flask import Flask, Response, json
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_MIMETYPE = "application/problem+json"
 log = logging.getLogger(__name__)
+# PostgreSQL: deadlock detected, serialization failure, lock not available
+CONTENTION_SQLSTATES = {"40P01", "40001", "55P03"}
 
 
 class ErrorCodeEnum(StrEnum):
@@ -44,6 +46,7 @@ class PlatformErrorCode(ErrorCodeEnum):
     HTTP_ERROR = "http_error"
     INTERNAL_ERROR = "internal_error"
     DATABASE_UNAVAILABLE = "database_unavailable"
+    DATABASE_BUSY = "database_busy"
     PDF_FONT_MISSING = "pdf_font_missing"
     # Accounts and tokens.
     TOKEN_EXPIRED = "token_expired"
@@ -83,6 +86,8 @@ REQUEST_LEVEL_CODES: dict[PlatformErrorCode, int | None] = {
     PlatformErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     PlatformErrorCode.HTTP_ERROR: None,
     PlatformErrorCode.DATABASE_UNAVAILABLE: 503,
+    # Any write may lose a lock wait (SQLite busy, PostgreSQL deadlock): nothing written.
+    PlatformErrorCode.DATABASE_BUSY: 503,
 }
 
 
@@ -248,6 +253,13 @@ def http_exception_to_problem(error: HTTPException) -> Response:
     )
 
 
+def is_contention(error: OperationalError) -> bool:
+    if getattr(error.orig, "sqlstate", None) in CONTENTION_SQLSTATES:
+        return True
+    return "database is locked" in str(error.orig) or "database table is locked" in str(
+        error.orig)
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ProblemError)
     def handle_problem(error: ProblemError) -> Response:
@@ -266,6 +278,22 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("integrity error: %s", error.orig)
         return problem_response(
             409, PlatformErrorCode.CONFLICT, "Conflict", "The change conflicts with existing data."
+        )
+
+    @app.errorhandler(OperationalError)
+    def handle_contention(error: OperationalError) -> Response:
+        """Too many writers at once (SQLite's busy timeout ran out, a PostgreSQL deadlock):
+        nothing was written, and the same request may succeed a moment later."""
+        from gannan.platform.extensions import db
+
+        db.session.rollback()
+        if not is_contention(error):
+            return handle_unexpected(error)
+        log.warning("database contention: %s", error.orig)
+        return problem_response(
+            503, PlatformErrorCode.DATABASE_BUSY, "Database busy",
+            "Too many changes at the same moment; nothing was changed. Try again.",
+            headers={"Retry-After": "1"},
         )
 
     @app.errorhandler(Exception)

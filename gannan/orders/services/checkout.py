@@ -9,6 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.access import is_listed
@@ -30,7 +31,7 @@ from gannan.orders.models import (
     ShippingRule,
 )
 from gannan.orders.services.cart import cart_of
-from gannan.platform.errors import Conflict, ValidationFailed
+from gannan.platform.errors import Conflict, ProblemError, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import User
 from gannan.platform.types import SHANGHAI, utcnow
@@ -74,12 +75,27 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
 
     The same key with the same body returns the same order (and the same Stripe
     intent); with another body it is a 409.  Stock is taken by conditional updates in
-    the order's transaction, so it can neither go negative nor be sold twice.
+    the order's transaction, so it can neither go negative nor be sold twice.  Requests
+    racing with one key: the first to commit wins; every other one fails on what the
+    winner took (the cart, the stock, the key's unique constraint) and answers with the
+    winner's order instead.
     """
     digest = request_hash(body)
     existing = _by_key(buyer.id, key, digest)
     if existing:
         return _ensure_payment_intent(existing), False
+    try:
+        order = _place(buyer, key, digest, body)
+    except (ProblemError, IntegrityError):
+        db.session.rollback()
+        existing = _by_key(buyer.id, key, digest)
+        if existing is None:
+            raise
+        return _ensure_payment_intent(existing), False
+    return _ensure_payment_intent(order), True
+
+
+def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
     method = PaymentMethod(body["payment_method"])
     if method.value not in payment_methods():
         raise ValidationFailed(f"{method.value} is not offered here; choose one of "
@@ -111,18 +127,10 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
     db.session.add(order)
     for item in list(cart.items):
         cart.items.remove(item)
-    try:
-        db.session.flush()
-        order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
-        db.session.commit()
-    except IntegrityError:
-        # A concurrent request with the same key won; ours reserved nothing in the end.
-        db.session.rollback()
-        existing = _by_key(buyer.id, key, digest)
-        if existing is None:
-            raise
-        return _ensure_payment_intent(existing), False
-    return _ensure_payment_intent(order), True
+    db.session.flush()
+    order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
+    db.session.commit()
+    return order
 
 
 def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
@@ -194,6 +202,11 @@ def _ensure_payment_intent(order: Order) -> Order:
     if order.payment_method is PaymentMethod.STRIPE and order.stripe_payment_intent_id is None \
             and order.status is OrderStatus.PENDING_PAYMENT:
         intent_id, secret = create_payment_intent(order.id, order.number, order.total_fen)
-        order.stripe_payment_intent_id, order.stripe_client_secret = intent_id, secret
-        db.session.commit()
+        # Concurrent replays may all get here: the first intent stored is the order's.
+        db.session.execute(update(Order).where(Order.id == order.id,
+                                               Order.stripe_payment_intent_id.is_(None))
+                           .values(stripe_payment_intent_id=intent_id,
+                                   stripe_client_secret=secret)
+                           .execution_options(synchronize_session=False))
+        db.session.commit()  # expires the order: it is read again with the stored intent
     return order
