@@ -32,7 +32,12 @@ def enqueue(task_name: str, *args: object, **kwargs: object):
     """Send a task through the Celery app of the current Flask app.
 
     Going through ``current_app`` (not Celery's process-wide default) keeps each app's
-    settings: inline on the embedded default, to its own broker otherwise.
+    settings: inline on the embedded default, to its own broker otherwise.  The
+    request's id goes along, so the worker's log lines of the task carry it.
     """
+    from gannan.platform.logs import current_request_id
+
     celery_app = current_app.extensions["celery"]
-    return celery_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
+    request_id = current_request_id()
+    return celery_app.tasks[task_name].apply_async(
+        args=args, kwargs=kwargs, headers={"request_id": request_id} if request_id else None)

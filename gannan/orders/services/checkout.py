@@ -29,6 +29,7 @@ from gannan.orders.models import (
     ShippingRule,
 )
 from gannan.orders.services.cart import cart_of
+from gannan.orders.signals import order_placed
 from gannan.platform.errors import Conflict, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import User
@@ -112,6 +113,7 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
     try:
         db.session.flush()
         order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
+        order_placed.send(order)
         db.session.commit()
     except IntegrityError:
         # A concurrent request with the same key won; ours reserved nothing in the end.

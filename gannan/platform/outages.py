@@ -1,0 +1,48 @@
+"""What a request gets when a service behind the app fails under it: a 503, not a 500.
+
+A database connection cut mid-request (a failover, ``pg_terminate_backend``, a
+restart) or a broker that is down are outages, not bugs: the client is told to retry
+(``Retry-After``) and nothing the request started is kept, because the transaction
+is rolled back.  The next request gets a fresh connection (``pool_pre_ping``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response
+from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+log = logging.getLogger(__name__)
+
+
+def _rollback() -> None:
+    from gannan.platform.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection may be gone; the pool drops it
+        log.debug("rollback after an outage failed", exc_info=True)
+
+
+def register_outage_handlers(app: Flask) -> None:
+    from gannan.platform.errors import problem_response
+
+    def database_down(error: Exception) -> Response:
+        _rollback()
+        log.warning("database unavailable: %s", getattr(error, "orig", error))
+        return problem_response(503, "database_unavailable", "Database unavailable",
+                                "The database did not answer; nothing was changed. Retry.",
+                                headers={"Retry-After": "1"})
+
+    def broker_down(error: Exception) -> Response:
+        _rollback()
+        log.warning("task broker unavailable: %s", error)
+        return problem_response(503, "task_queue_unavailable", "Task queue unavailable",
+                                "The task queue did not answer; retry in a moment.",
+                                headers={"Retry-After": "5"})
+
+    app.register_error_handler(OperationalError, database_down)
+    app.register_error_handler(InterfaceError, database_down)
+    app.register_error_handler(BrokerError, broker_down)
