@@ -28,6 +28,18 @@ def add_beat_entries(app: Flask, schedule: dict[str, dict]) -> None:
     app.config["CELERY"].setdefault("beat_schedule", {}).update(schedule)
 
 
+def _result_store_answers(celery_app: Celery) -> None:
+    """Fail fast (redis ConnectionError, a 503) when the Redis result store is down.
+
+    Sending a task whose result is kept first subscribes to that result; with Redis
+    gone, Celery's result consumer retries for many seconds and then raises a
+    RuntimeError.  One PING up front turns that into an immediate, handled error.
+    """
+    client = getattr(celery_app.backend, "client", None)
+    if client is not None and hasattr(client, "ping"):
+        client.ping()
+
+
 def enqueue(task_name: str, *args: object, **kwargs: object):
     """Send a task through the Celery app of the current Flask app.
 
@@ -38,6 +50,9 @@ def enqueue(task_name: str, *args: object, **kwargs: object):
     from gannan.platform.logs import current_request_id
 
     celery_app = current_app.extensions["celery"]
+    task = celery_app.tasks[task_name]
+    if not task.ignore_result and not celery_app.conf.task_always_eager:
+        _result_store_answers(celery_app)
     request_id = current_request_id()
-    return celery_app.tasks[task_name].apply_async(
+    return task.apply_async(
         args=args, kwargs=kwargs, headers={"request_id": request_id} if request_id else None)

@@ -64,6 +64,15 @@ def _beat_lock_url(broker_url: str) -> str:
     return broker_url if broker_url.startswith(("redis://", "rediss://")) else ""
 
 
+def _transport_options(visibility_timeout: int) -> dict[str, int]:
+    """Redis broker: a task a dead worker held goes back to the queue once it is
+    ``visibility_timeout`` seconds old; each worker looks for such tasks every few
+    seconds (kombu's default looks only every 100 s)."""
+    return {"visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
+            "unacked_restore_throttle": 1}
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual ``postgres://``/``postgresql://`` forms and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -125,8 +134,13 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
             # acks_late: a task a worker was running when it died goes to another one.
             # Redis hands it out again after the visibility timeout (seconds).
             "worker_prefetch_multiplier": 1,
-            "broker_transport_options": {
-                "visibility_timeout": _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)},
+            # A request that sends a task must not hang for 20 s on a Redis result store
+            # that is down (Celery's default); a few quick retries, then a 503.
+            "result_backend_transport_options": {
+                "retry_policy": {"max_retries": 3, "interval_start": 0,
+                                 "interval_step": 0.5, "interval_max": 1}},
+            "broker_transport_options": _transport_options(
+                _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)),
             # One beat sends the schedule, however many are started (gannan.platform.beat).
             "beat_scheduler": "gannan.platform.beat:SingletonScheduler",
             "beat_lock_url": _beat_lock_url(broker_url),

@@ -12,6 +12,8 @@ import logging
 
 from flask import Flask, Response
 from kombu.exceptions import OperationalError as BrokerError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
@@ -46,3 +48,6 @@ def register_outage_handlers(app: Flask) -> None:
     app.register_error_handler(OperationalError, database_down)
     app.register_error_handler(InterfaceError, database_down)
     app.register_error_handler(BrokerError, broker_down)
+    # The Redis result backend (sending a task subscribes to its result) fails this way.
+    app.register_error_handler(RedisConnectionError, broker_down)
+    app.register_error_handler(RedisTimeoutError, broker_down)
