@@ -262,3 +262,24 @@ def wait_worker_ready(worker: Process, timeout: float = 60) -> None:
         return " ready." in worker.log()
 
     wait_until(ready, timeout, interval=0.2, what=f"celery worker {worker.name}")
+
+
+def gunicorn_server(name: str, env: dict[str, str], log_dir: Path) -> tuple[Process, str]:
+    """The API under gunicorn with the project's gunicorn.conf.py; (process, base URL)."""
+    port = free_port()
+    metrics_dir = log_dir / f"metrics-{name}"
+    metrics_dir.mkdir(exist_ok=True)
+    process = Process(name, [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+                      log_dir, env={**env, "GANNAN_BIND": f"127.0.0.1:{port}",
+                                    "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)})
+    return process, f"http://127.0.0.1:{port}"
+
+
+def wait_http_ready(process: Process, base_url: str, timeout: float = 90) -> None:
+    import urllib.request
+
+    def up() -> bool:
+        assert process.alive(), f"{process.name} exited:\n{process.log()[-3000:]}"
+        return urllib.request.urlopen(base_url + "/api/v1/health", timeout=2).status == 200
+
+    wait_until(up, timeout, interval=0.3, what=f"{process.name} on {base_url}")

@@ -69,17 +69,19 @@ def stack(tmp_path_factory):
     stripe = PrivateStripeMock(workdir)
     target = urlparse(es_url)
     proxy = TcpProxy(target.hostname, target.port or 9200)
-    redis.start()
-    stripe.start()
-    proxy.start()
     index = f"gannan-faults-{uuid.uuid4().hex[:8]}"
-    yield Stack(database_url, redis, stripe, proxy, index, es_url, workdir)
-    proxy.stop()
-    stripe.stop()
-    redis.stop()
-    from elasticsearch import Elasticsearch
+    try:
+        redis.start()
+        stripe.start()
+        proxy.start()
+        yield Stack(database_url, redis, stripe, proxy, index, es_url, workdir)
+    finally:  # our processes never outlive the session
+        proxy.stop()
+        stripe.stop()
+        redis.stop()
+        from elasticsearch import Elasticsearch
 
-    Elasticsearch(es_url).options(ignore_status=404).indices.delete(index=index)
+        Elasticsearch(es_url).options(ignore_status=404).indices.delete(index=index)
 
 
 @pytest.fixture(scope="session")
