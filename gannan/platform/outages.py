@@ -14,7 +14,7 @@ from flask import Flask, Response
 from kombu.exceptions import OperationalError as BrokerError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +28,25 @@ def _rollback() -> None:
         log.debug("rollback after an outage failed", exc_info=True)
 
 
+def _end_session(exc: BaseException | None = None) -> None:
+    """At the end of a request, give the session back even if its connection was cut
+    after the last statement (the ROLLBACK of closing it would fail, and the error would
+    escape the request after its response was made): then drop the connection unused."""
+    from gannan.platform.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError:
+        log.warning("connection lost at the end of a request; discarded", exc_info=True)
+        db.session().invalidate()
+        db.session.registry.clear()
+
+
 def register_outage_handlers(app: Flask) -> None:
+    """Called after ``db.init_app``: this teardown runs before Flask-SQLAlchemy's."""
     from gannan.platform.errors import problem_response
+
+    app.teardown_appcontext(_end_session)
 
     def database_down(error: Exception) -> Response:
         _rollback()

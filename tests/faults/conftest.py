@@ -110,9 +110,13 @@ def fault_app(stack):
 
 
 @pytest.fixture
-def fapp(fault_app, stack):
+def fapp(fault_app, stack, monkeypatch):
     """The fault app's context for one test; its tables are emptied afterwards, with every
     service back up."""
+    # Celery reads these variables before its configuration (celery.app.utils.Settings),
+    # so while the shared services' are set they would win over the private Redis.
+    monkeypatch.setenv("CELERY_BROKER_URL", f"{stack.redis.url}/0")
+    monkeypatch.setenv("CELERY_RESULT_BACKEND", f"{stack.redis.url}/1")
     with fault_app.app_context():
         yield fault_app
         stack.search.stop()

@@ -81,11 +81,13 @@ def test_broker_outage(stack, fapp, fclient, shop, worker):
 
     stack.redis.start()
     celery.send_task("catalog.drain_search_outbox")  # beat's sweep, every minute
-    celery.send_task("reporting.catch_up_monthly_report")  # beat's catch-up, hourly
+    # beat's hourly catch-up (at mid-month: on the 1st before 02:00 it rightly waits)
+    now = utcnow().astimezone(SHANGHAI)
+    mid_month = now.replace(day=15, hour=12)
+    celery.send_task("reporting.catch_up_monthly_report", kwargs={"at": mid_month.isoformat()})
     wait_until(lambda: outbox() == 0, 30, what="outbox drained")
     assert in_index(stack, scarce)["in_stock"] is False
     assert in_index(stack, late) is not None
-    now = utcnow().astimezone(SHANGHAI)
     previous = str(Month(now.year, now.month).previous())
 
     def reports(period):

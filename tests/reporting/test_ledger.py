@@ -55,9 +55,13 @@ def test_a_missed_monthly_run_is_caught_up_once(app, clock):
     """Beat could not send the 02:00 build (broker down): the hourly catch-up builds it,
     once, and never before 02:00 on the 1st."""
     from gannan.reporting.models import MonthlyReport
-    from gannan.reporting.tasks import catch_up_monthly_report
 
-    assert "monthly-report-catch-up" in app.extensions["celery"].conf.beat_schedule
+    celery = app.extensions["celery"]
+    assert "monthly-report-catch-up" in celery.conf.beat_schedule
+
+    def catch_up_monthly_report():
+        return celery.tasks["reporting.catch_up_monthly_report"].apply().get()
+
     clock("2026-10-31T17:30")  # 01:30 on 1 November in Shanghai: the run is still due
     assert catch_up_monthly_report() is None
     assert db.session.scalar(db.select(db.func.count()).select_from(MonthlyReport)) == 0
