@@ -112,7 +112,7 @@ def _on_postrun(task_id=None, task=None, state=None, **kwargs) -> None:
 
 
 def _count_tasks() -> None:
-    from celery.signals import task_postrun, task_prerun, worker_process_init
+    from celery.signals import task_postrun, task_prerun
 
     task_prerun.connect(_on_prerun, weak=False, dispatch_uid="gannan-metrics-prerun")
     task_postrun.connect(_on_postrun, weak=False, dispatch_uid="gannan-metrics-postrun")

@@ -171,3 +171,16 @@ def buy(client, shopper, sku_id, quantity=1, method="cod", key=None):
     assert added.status_code == 201, added.get_json()
     return client.post("/api/v1/checkout", json={"payment_method": method, "address": ADDRESS},
                        headers={**bearer(shopper), "Idempotency-Key": key or uuid.uuid4().hex})
+
+
+def signed(event: dict) -> tuple[bytes, dict[str, str]]:
+    """(payload, headers) of a Stripe event signed with the stack's webhook secret."""
+    import hashlib
+    import hmac
+    import json
+
+    payload = json.dumps(event).encode()
+    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{event['created']}.".encode() + payload,
+                   hashlib.sha256).hexdigest()
+    return payload, {"Stripe-Signature": f"t={event['created']},v1={mac}",
+                     "Content-Type": "application/json"}

@@ -16,10 +16,9 @@ from gannan.platform.types import SHANGHAI, utcnow
 from gannan.reporting.metrics import Month
 from gannan.reporting.models import LedgerEntry, MonthlyReport
 from tests.conftest import bearer
-from tests.faults.conftest import buy, publish
+from tests.faults.conftest import buy, publish, signed
 from tests.factories import UserFactory
 from gannan.platform.models import Role, UserRole
-from tests.faults.test_stripe_outage import signed
 from tests.private_services import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.celery_worker,
@@ -52,7 +51,8 @@ def test_broker_outage(stack, fapp, fclient, shop, worker):
     started = time.perf_counter()
     cod = buy(fclient, shopper, scarce_sku, quantity=2)  # sells out: a reindex is due
     assert cod.status_code == 201, cod.get_json()
-    assert time.perf_counter() - started < 3
+    checkout_seconds = time.perf_counter() - started
+    assert checkout_seconds < 3
     card = buy(fclient, UserFactory(), publish(fclient, owner, seller)[1], method="stripe")
     assert card.status_code == 201, card.get_json()
     order = card.get_json()
@@ -106,3 +106,5 @@ def test_broker_outage(stack, fapp, fclient, shop, worker):
         Order.status == OrderStatus.PAID)) == 1
     # COD 2 × 6880 and the card payment 6880: each captured once in the ledger
     assert db.session.scalar(db.select(db.func.sum(LedgerEntry.amount_fen))) == 3 * 6880
+    print(f"redis down: checkout in {checkout_seconds:.2f} s; reindex and report {previous} "
+          "ran when it was back")

@@ -8,8 +8,6 @@ across both servers (RATELIMIT_STORAGE_URI on Redis).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import random
 import threading
@@ -32,7 +30,7 @@ from gannan.reporting.metrics import Month
 from gannan.reporting.models import MonthlyReport
 from tests.conftest import TEST_CONFIG
 from tests.factories import ProductFactory, SellerFactory, UserFactory, category
-from tests.faults.conftest import ADDRESS, WEBHOOK_SECRET
+from tests.faults.conftest import ADDRESS, signed
 from tests.private_services import (
     celery_worker,
     gunicorn_server,
@@ -51,14 +49,6 @@ LOGIN_LIMIT = 5
 
 def auth(user) -> dict[str, str]:
     return {"Authorization": f"Bearer {issue_token(user)[0]}"}
-
-
-def signed(event: dict) -> tuple[bytes, dict[str, str]]:
-    payload = json.dumps(event).encode()
-    mac = hmac.new(WEBHOOK_SECRET.encode(), f"{event['created']}.".encode() + payload,
-                   hashlib.sha256).hexdigest()
-    return payload, {"Stripe-Signature": f"t={event['created']},v1={mac}",
-                     "Content-Type": "application/json"}
 
 
 def test_two_servers_two_workers(stack, fapp, tmp_path):

@@ -16,9 +16,16 @@ from gannan import create_app
 from gannan.platform.extensions import db, limiter
 from gannan.platform.logs import JsonFormatter
 from tests.conftest import TEST_CONFIG, bearer
-from tests.factories import PASSWORD, UserFactory
-from tests.platform.test_errors import assert_problem
+from tests.factories import UserFactory
 from tests.services import need_redis
+
+
+def assert_problem(response, status: int, code: str) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["code"] == code and body["status"] == status
+    return body
 
 
 def sample(name: str, **labels: str) -> float:
