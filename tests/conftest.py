@@ -11,16 +11,14 @@ import os
 
 import pytest
 from flask import request, request_finished
-from flask_migrate import upgrade
 from flask_smorest.spec.plugins import FlaskPlugin
-from sqlalchemy import text
 
 from gannan import create_app
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import Role, SellerStatus, UserRole
 from tests.factories import ProductFactory, SellerFactory, UserFactory, category
-from tests.helpers import PROBLEM, TEST_CONFIG, clean_tables, counting_queries
+from tests.helpers import PROBLEM, TEST_CONFIG, clean_tables, counting_queries, reset_schema
 
 
 
@@ -29,14 +27,6 @@ def database_url(tmp_path_factory) -> str:
     if url:
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-
-
-def reset_schema() -> None:
-    """Drop everything the previous run left and migrate from scratch."""
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
 
 
 @pytest.fixture(scope="session")

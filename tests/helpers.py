@@ -193,3 +193,16 @@ def clean_tables(app) -> None:
             if table.name not in REFERENCE_TABLES:
                 conn.execute(table.delete())
     db.session.remove()
+
+
+def reset_schema() -> None:
+    """Drop everything the previous run left and migrate from scratch."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from gannan.platform.extensions import db
+
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()

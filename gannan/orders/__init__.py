@@ -10,8 +10,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the orders' tables, routes and tasks."""
+    """Register the orders' tables, routes, tasks and business metrics."""
     from gannan.orders import models  # noqa: F401 - tables register on import
+    from gannan.orders.metrics import connect_metrics
     from gannan.orders.routes import BLUEPRINTS
     from gannan.orders.tasks import BEAT_SCHEDULE
     from gannan.platform.celery_app import add_beat_entries
@@ -20,3 +21,4 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     add_beat_entries(app, BEAT_SCHEDULE)
+    connect_metrics()

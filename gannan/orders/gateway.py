@@ -22,6 +22,12 @@ class PaymentProviderError(ProblemError):
     status, code = 502, OrderErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
     title = "Payment provider unavailable"
 
+    def __init__(self, detail: str, cause: stripe.StripeError | None = None) -> None:
+        # Stripe unreachable is an outage (503: retry, the order waits); an answer that
+        # refuses is a bad gateway (502).
+        unreachable = isinstance(cause, stripe.APIConnectionError)
+        super().__init__(detail, status=503 if unreachable else None)
+
 
 def stripe_enabled() -> bool:
     return bool(current_app.config.get("STRIPE_API_KEY"))
@@ -46,7 +52,7 @@ def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[
         )
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe did not create the payment: {exc.user_message or exc}",
-                                   ) from exc
+                                   exc) from exc
     return intent.id, intent.client_secret
 
 
@@ -59,7 +65,7 @@ def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str)
         )
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe did not accept the refund: {exc.user_message or exc}",
-                                   ) from exc
+                                   exc) from exc
     return refund.id
 
 

@@ -5,7 +5,7 @@ it reads what the operation can answer with (``platform.raises``) from the code 
 runs: the blueprint's :class:`~gannan.platform.auth.Policy` rule for the view, the
 view and what it calls, its ``@blp.arguments`` schemas (422, malformed JSON, bodies
 over the limit), rate limits (429), ``<id:…>`` path ids (404) and the app-wide
-safety nets (409 ``conflict`` on writes, 500).  Then it documents
+safety nets (409 ``conflict`` on writes, 500, 503 for outages).  Then it documents
 
 - every error status as ``application/problem+json`` with the shared ``Problem``
   schema, the ``code`` narrowed to that status's codes;
@@ -119,6 +119,11 @@ def _view_function(app: Flask, rule, method: str):
     return (getattr(view_class, method) if view_class else view), view_class
 
 
+#: What any operation answers while a service it needs is down or busy.
+OUTAGE_CODES = (PlatformErrorCode.DATABASE_UNAVAILABLE, PlatformErrorCode.DATABASE_BUSY,
+                PlatformErrorCode.TASK_QUEUE_UNAVAILABLE)
+
+
 def operation_problems(app: Flask, rule, method: str) -> set[Problem]:
     """Every ``(status, code)`` one operation (URL rule and HTTP method) can answer."""
     func, view_class = _view_function(app, rule, method)
@@ -133,6 +138,9 @@ def operation_problems(app: Flask, rule, method: str) -> set[Problem]:
     if method != "get":  # a write that loses a race on a unique constraint
         found.add((409, PlatformErrorCode.CONFLICT))
     found.add((500, PlatformErrorCode.INTERNAL_ERROR))
+    # Outages (platform.outages): the database or the task queue did not answer, or too
+    # many writers at once; nothing was changed and the client may retry.
+    found.update((503, code) for code in OUTAGE_CODES)
     return found
 
 

@@ -47,6 +47,8 @@ class PlatformErrorCode(ErrorCodeEnum):
     INTERNAL_ERROR = "internal_error"
     DATABASE_UNAVAILABLE = "database_unavailable"
     DATABASE_BUSY = "database_busy"
+    NOT_READY = "not_ready"
+    TASK_QUEUE_UNAVAILABLE = "task_queue_unavailable"
     PDF_FONT_MISSING = "pdf_font_missing"
     # Accounts and tokens.
     TOKEN_EXPIRED = "token_expired"
@@ -77,17 +79,16 @@ class PlatformErrorCode(ErrorCodeEnum):
 
 #: Codes no API operation answers with, so the document lists them once, at its top:
 #: routing refuses a method the path does not have, werkzeug may refuse a request
-#: before any view runs, and the health check (not an API operation) reports the
-#: database.  ``None``: any other 4xx status.
+#: before any view runs, and the readiness probe (not an API operation) names what is
+#: down.  ``None``: any other 4xx status.
 REQUEST_LEVEL_CODES: dict[PlatformErrorCode, int | None] = {
     PlatformErrorCode.BAD_REQUEST: 400,
     PlatformErrorCode.METHOD_NOT_ALLOWED: 405,
     PlatformErrorCode.NOT_ACCEPTABLE: 406,
     PlatformErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     PlatformErrorCode.HTTP_ERROR: None,
-    PlatformErrorCode.DATABASE_UNAVAILABLE: 503,
-    # Any write may lose a lock wait (SQLite busy, PostgreSQL deadlock): nothing written.
-    PlatformErrorCode.DATABASE_BUSY: 503,
+    # The readiness probe (not an API operation) names what is down.
+    PlatformErrorCode.NOT_READY: 503,
 }
 
 
@@ -278,22 +279,6 @@ def register_error_handlers(app: Flask) -> None:
         log.warning("integrity error: %s", error.orig)
         return problem_response(
             409, PlatformErrorCode.CONFLICT, "Conflict", "The change conflicts with existing data."
-        )
-
-    @app.errorhandler(OperationalError)
-    def handle_contention(error: OperationalError) -> Response:
-        """Too many writers at once (SQLite's busy timeout ran out, a PostgreSQL deadlock):
-        nothing was written, and the same request may succeed a moment later."""
-        from gannan.platform.extensions import db
-
-        db.session.rollback()
-        if not is_contention(error):
-            return handle_unexpected(error)
-        log.warning("database contention: %s", error.orig)
-        return problem_response(
-            503, PlatformErrorCode.DATABASE_BUSY, "Database busy",
-            "Too many changes at the same moment; nothing was changed. Try again.",
-            headers={"Retry-After": "1"},
         )
 
     @app.errorhandler(Exception)

@@ -31,6 +31,7 @@ from gannan.orders.models import (
     ShippingRule,
 )
 from gannan.orders.services.cart import cart_of
+from gannan.orders.signals import order_placed
 from gannan.platform.errors import Conflict, ProblemError, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import User
@@ -129,6 +130,7 @@ def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
         cart.items.remove(item)
     db.session.flush()
     order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
+    order_placed.send(order)
     db.session.commit()
     return order
 
