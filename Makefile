@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app gannan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev debian-run debian-test migrate demo services services-stop \
+.PHONY: run serve test install install-dev debian-run debian-test migrate demo services services-stop \
         bench clean
 
 # Debian packages: the TrueType CJK font that PDFs embed (not needed when PDF_FONT_PATH
@@ -44,6 +44,11 @@ demo: migrate
 ## make run: the platform on its embedded default (SQLite, local index, inline tasks, demo data)
 run: debian-run demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev.sh
+
+## make serve: the production layout here: gunicorn (gunicorn.conf.py), a Celery worker and
+## one beat, on whatever DATABASE_URL, CELERY_BROKER_URL, ELASTICSEARCH_URL name (README: Deployment)
+serve: migrate
+	bash scripts/serve.sh
 
 ## make test: the whole suite; tests whose service is not reachable are skipped with the reason
 test: debian-test install-dev

@@ -10,31 +10,16 @@ from __future__ import annotations
 import os
 
 import pytest
-from flask_migrate import upgrade
-from sqlalchemy import text
+from flask import request, request_finished
+from flask_smorest.spec.plugins import FlaskPlugin
 
 from gannan import create_app
-from gannan.platform.auth import issue_token
+from gannan.catalog.models import ProductStatus, Sku
 from gannan.platform.extensions import db
-from gannan.platform.models import Role, UserRole
-from tests.factories import UserFactory
+from gannan.platform.models import Role, SellerStatus, UserRole
+from tests.factories import ProductFactory, SellerFactory, UserFactory, category
+from tests.helpers import PROBLEM, TEST_CONFIG, clean_tables, counting_queries, reset_schema
 
-# Reference data the migrations load; every other table is emptied after each test.
-REFERENCE_TABLES = {"counties", "categories", "alembic_version"}
-
-TEST_CONFIG = {
-    "TESTING": True,
-    "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
-    "PASSWORD_HASH_PROFILE": "CHEAPEST",
-    "LOGIN_RATE_LIMIT": "1000 per minute",
-    "CELERY": {"broker_url": "memory://", "result_backend": None, "task_always_eager": True},
-    "SEARCH_BACKEND": "sqlite",
-    # Stripe is off unless a test turns it on (tests/orders: the stripe_on fixture).
-    "STRIPE_API_KEY": "",
-    "STRIPE_API_BASE": "",
-    "STRIPE_WEBHOOK_SECRET": "",
-    "PUBLIC_BASE_URL": "https://shop.example.cn",
-}
 
 
 def database_url(tmp_path_factory) -> str:
@@ -42,14 +27,6 @@ def database_url(tmp_path_factory) -> str:
     if url:
         return url
     return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
-
-
-def reset_schema() -> None:
-    """Drop everything the previous run left and migrate from scratch."""
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    upgrade()
 
 
 @pytest.fixture(scope="session")
@@ -68,17 +45,6 @@ def app(tmp_path_factory):
         db.engine.dispose()
 
 
-def clean_tables(app) -> None:
-    db.session.rollback()
-    if "search" in app.extensions:
-        app.extensions["search"].reset()
-    with db.engine.begin() as conn:
-        for table in reversed(db.metadata.sorted_tables):
-            if table.name not in REFERENCE_TABLES:
-                conn.execute(table.delete())
-    db.session.remove()
-
-
 @pytest.fixture(autouse=True)
 def _app_context(app):
     with app.app_context():
@@ -94,8 +60,43 @@ def client(app):
     return app.test_client()
 
 
-def bearer(user) -> dict[str, str]:
-    return {"Authorization": f"Bearer {issue_token(user)[0]}"}
+@pytest.fixture(scope="session")
+def documented_problems(app) -> dict[tuple[str, str], dict[str, set[str]]]:
+    """{(OpenAPI path, method): {status: codes}}: the error catalogue the API publishes."""
+    spec = app.test_client().get("/api/v1/openapi.json").get_json()
+    return {
+        (path, method): {
+            status: set(response["content"][PROBLEM]["schema"]["allOf"][1]["properties"]
+                        ["code"]["enum"])
+            for status, response in operation["responses"].items() if int(status) >= 400
+        }
+        for path, item in spec["paths"].items()
+        for method, operation in item.items() if method != "parameters"
+    }
+
+
+@pytest.fixture(autouse=True)
+def _errors_are_documented(app, documented_problems):
+    """Every error any test meets from an API operation is problem+json and listed in the
+    OpenAPI document for that operation and status: the catalogue is never out of date."""
+    undocumented: list[str] = []
+
+    def check(sender, response, **extra) -> None:
+        if response.status_code < 400 or request.url_rule is None:
+            return  # a success, or no operation (unknown path, method not allowed)
+        path = FlaskPlugin.flaskpath2openapi(request.url_rule.rule)
+        listed = documented_problems.get((path, request.method.lower()))
+        if listed is None:
+            return  # not an API operation (health check, docs)
+        code = response.get_json(force=True).get("code") \
+            if response.mimetype == PROBLEM else f"<{response.mimetype}>"
+        if code not in listed.get(str(response.status_code), set()):
+            undocumented.append(f"{request.method} {path}: {response.status_code} {code}")
+
+    request_finished.connect(check, app)
+    yield
+    request_finished.disconnect(check, app)
+    assert not undocumented, f"answers the OpenAPI document does not list: {undocumented}"
 
 
 @pytest.fixture
@@ -121,7 +122,35 @@ def owner():
 @pytest.fixture
 def seller(owner):
     """An approved seller in 信丰县 owned by ``owner``."""
-    from gannan.platform.models import SellerStatus
-    from tests.factories import SellerFactory
-
     return SellerFactory(owner=owner, status=SellerStatus.APPROVED, name="信丰县果园合作社")
+
+
+@pytest.fixture
+def shopper():
+    return UserFactory()
+
+
+@pytest.fixture
+def market(owner, seller):
+    """Three sellers from three counties, one product each; returns {key: (product, sku)}."""
+    xingguo = SellerFactory(status=SellerStatus.APPROVED, county_code="360732", name="兴国油茶",
+                            owner=UserFactory())
+    huichang = SellerFactory(status=SellerStatus.APPROVED, county_code="360733", name="会昌米粉",
+                             owner=UserFactory())
+    orange = ProductFactory(seller=seller, title="赣南脐橙 5kg", status=ProductStatus.PUBLISHED,
+                            skus=[Sku(code="QC5", spec="5kg", price_fen=6880, stock=50)])
+    oil = ProductFactory(seller=xingguo, title="山茶油 1L", status=ProductStatus.PUBLISHED,
+                         category=category("camellia_oil"), origin_county_code="360732",
+                         skus=[Sku(code="CY1", spec="1L", price_fen=9800, stock=20)])
+    noodles = ProductFactory(seller=huichang, title="会昌米粉 2.5kg",
+                             status=ProductStatus.PUBLISHED, category=category("rice_noodles"),
+                             origin_county_code="360733",
+                             skus=[Sku(code="MF", spec="2.5kg", price_fen=4590, stock=100)])
+    return {"orange": orange, "oil": oil, "noodles": noodles}
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as statements: ...``: the SQL statements the block runs
+    (SQLAlchemy engine events), for tests that bound the queries of a hot path."""
+    return lambda: counting_queries(db.engine)

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import request
 
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.models import Product, ProductStatus, TraceBatch
 from gannan.platform.auth import any_of, can_manage, current_user, role, seller_member
 from gannan.platform.errors import NotFound, ValidationFailed
@@ -16,14 +17,14 @@ from gannan.platform.models import Role, SellerStatus
 def product_or_404(product_id: int) -> Product:
     product = db.session.get(Product, product_id)
     if product is None:
-        raise NotFound("No such product.", code="product_not_found")
+        raise NotFound("No such product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)
     return product
 
 
 def batch_or_404(batch_id: int) -> TraceBatch:
     batch = db.session.get(TraceBatch, batch_id)
     if batch is None:
-        raise NotFound("No such batch.", code="batch_not_found")
+        raise NotFound("No such batch.", code=CatalogErrorCode.BATCH_NOT_FOUND)
     return batch
 
 
@@ -62,4 +63,4 @@ def product_visible(view_args: dict[str, Any]) -> None:
     """Listed products are public; others only to the seller's members and admins."""
     product = db.session.get(Product, view_args["product_id"])
     if product is None or not (is_listed(product) or can_manage(current_user(), product.seller_id)):
-        raise NotFound("No such product.", code="product_not_found")
+        raise NotFound("No such product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)

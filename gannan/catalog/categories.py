@@ -7,6 +7,7 @@ mostly of non-farm ingredients) are not, unless a seller flags a product.
 
 from __future__ import annotations
 
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.models import Category
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
@@ -38,6 +39,6 @@ def require_category(slug: str, field: str = "category") -> Category:
     if category is None:
         raise ValidationFailed(
             f"Unknown category {slug!r}; see GET /api/v1/categories.",
-            code="unknown_category", field=field,
+            code=CatalogErrorCode.UNKNOWN_CATEGORY, field=field,
         )
     return category

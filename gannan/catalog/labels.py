@@ -22,6 +22,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from gannan.catalog.access import batch_or_404
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.models import TraceBatch
 from gannan.catalog.qr import qr_modules
 from gannan.catalog.services.trace import trace_url
@@ -60,7 +61,7 @@ def label_sheet(batch_id: int, count: int = PER_SHEET) -> bytes:
     """``count`` labels of the batch as a PDF, 24 to an A4 sheet."""
     if not 1 <= count <= MAX_COUNT:
         raise ValidationFailed(f"count must be between 1 and {MAX_COUNT} ({MAX_COUNT // PER_SHEET}"
-                               " sheets).", code="label_count_out_of_range", field="count")
+                               " sheets).", code=CatalogErrorCode.LABEL_COUNT_OUT_OF_RANGE, field="count")
     return render_labels(batch_label(batch_or_404(batch_id)), count)
 
 

@@ -35,15 +35,13 @@ from gannan.catalog.schemas import (
     SpotCheckSchema,
     StockChangeSchema,
     TraceSchema,
-    UnblockSchema,
 )
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
-
-BEARER = [{"bearerAuth": []}]
+from gannan.platform.schemas import ReasonSchema
 
 categories_blp = Blueprint("categories", __name__, url_prefix="/api/v1/categories",
                            description="Product categories")
@@ -77,7 +75,6 @@ class Products(MethodView):
 
     @products_blp.arguments(ProductCreateSchema)
     @products_blp.response(201, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data):
         """Create a draft product with its SKUs (staff of the seller)"""
         return products.create_product(data)
@@ -93,7 +90,6 @@ class ProductDetail(MethodView):
 
     @products_blp.arguments(ProductWriteSchema)
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def patch(self, data, product_id):
         """Edit a product"""
         return products.update_product(product_id, data)
@@ -102,7 +98,6 @@ class ProductDetail(MethodView):
 @products_blp.route("/<id:product_id>/publish")
 class Publish(MethodView):
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, product_id):
         """Put on sale: needs an approved seller and, for a regional brand, a valid licence"""
         return products.publish_product(product_id)
@@ -111,7 +106,6 @@ class Publish(MethodView):
 @products_blp.route("/<id:product_id>/unpublish")
 class Unpublish(MethodView):
     @products_blp.response(200, ProductSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, product_id):
         """Take off sale"""
         return products.unpublish_product(product_id)
@@ -121,7 +115,6 @@ class Unpublish(MethodView):
 class Skus(MethodView):
     @products_blp.arguments(SkuCreateSchema)
     @products_blp.response(201, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Add a SKU"""
         return products.add_sku(product_id, data)
@@ -131,7 +124,6 @@ class Skus(MethodView):
 class SkuDetail(MethodView):
     @products_blp.arguments(SkuUpdateSchema)
     @products_blp.response(200, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def patch(self, data, product_id, sku_id):
         """Change a SKU's spec, price or weight"""
         return products.update_sku(product_id, sku_id, data)
@@ -141,7 +133,6 @@ class SkuDetail(MethodView):
 class SkuStock(MethodView):
     @products_blp.arguments(StockChangeSchema)
     @products_blp.response(200, SkuSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id, sku_id):
         """Add or remove stock atomically; never below zero"""
         return products.adjust_stock(product_id, sku_id, data["delta"])
@@ -150,7 +141,6 @@ class SkuStock(MethodView):
 @products_blp.route("/<id:product_id>/batches")
 class Batches(MethodView):
     @products_blp.response(200, BatchSchema(many=True))
-    @products_blp.doc(security=BEARER)
     def get(self, product_id):
         """The product's trace batches, newest first"""
         batches = trace.product_batches(product_id)
@@ -160,7 +150,6 @@ class Batches(MethodView):
 
     @products_blp.arguments(BatchCreateSchema)
     @products_blp.response(201, BatchSchema)
-    @products_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Record a batch with its 承诺达标合格证; it gets an unguessable trace code"""
         batch = trace.add_batch(product_id, data)
@@ -179,7 +168,6 @@ Policy(seller_catalog_blp, default=seller_member())
 class SellerProducts(MethodView):
     @seller_catalog_blp.arguments(SellerProductArgsSchema, location="query")
     @seller_catalog_blp.response(200, SellerProductPageSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, args, seller_id):
         """All the seller's products, drafts and blocked ones included"""
         query = products.seller_products(seller_id, args.get("status"))
@@ -189,14 +177,12 @@ class SellerProducts(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/certificates")
 class SellerCertificates(MethodView):
     @seller_catalog_blp.response(200, CertificateSchema(many=True))
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """The seller's certificates, valid or not"""
         return certificates.seller_certificates(seller_id)
 
     @seller_catalog_blp.arguments(CertificateCreateSchema)
     @seller_catalog_blp.response(201, CertificateSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def post(self, data, seller_id):
         """Add a green-food, organic, GI or brand-licence certificate and the products it covers"""
         return certificates.add_certificate(seller_id, data)
@@ -206,7 +192,6 @@ class SellerCertificates(MethodView):
 class CertificateCoverage(MethodView):
     @seller_catalog_blp.arguments(CertificateCoverageSchema)
     @seller_catalog_blp.response(200, CertificateSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def put(self, data, seller_id, certificate_id):
         """Replace the set of products a certificate covers"""
         return certificates.set_coverage(seller_id, certificate_id, data["product_ids"])
@@ -215,7 +200,6 @@ class CertificateCoverage(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/spot-checks")
 class SellerSpotChecks(MethodView):
     @seller_catalog_blp.response(200, SpotCheckListSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """Spot checks on the seller's record"""
         return {"items": spot_checks.spot_checks(seller_id)}
@@ -224,7 +208,6 @@ class SellerSpotChecks(MethodView):
 @seller_catalog_blp.route("/<id:seller_id>/notifications")
 class SellerNotifications(MethodView):
     @seller_catalog_blp.response(200, NotificationListSchema)
-    @seller_catalog_blp.doc(security=BEARER)
     def get(self, seller_id):
         """Messages to the seller: licence expiries, spot-check results"""
         return {"items": spot_checks.seller_notifications(seller_id)}
@@ -242,7 +225,6 @@ class BatchLabels(MethodView):
     @batches_blp.arguments(LabelArgsSchema, location="query")
     @batches_blp.response(200, content_type="application/pdf",
                           description="A4 sheets of 3 × 8 labels of 70 × 37 mm")
-    @batches_blp.doc(security=BEARER)
     def get(self, args, batch_id):
         """Printable QR labels: trace QR, product, date, base, origin and trace code"""
         return Response(label_sheet(batch_id, args["count"]), mimetype="application/pdf",
@@ -290,14 +272,12 @@ Policy(admin_catalog_blp, default=role(Role.PLATFORM_ADMIN))
 @admin_catalog_blp.route("/spot-checks")
 class AdminSpotChecks(MethodView):
     @admin_catalog_blp.response(200, SpotCheckListSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def get(self):
         """Every spot check, newest first"""
         return {"items": spot_checks.spot_checks()}
 
     @admin_catalog_blp.arguments(SpotCheckCreateSchema)
     @admin_catalog_blp.response(201, SpotCheckSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def post(self, data):
         """Record a spot check of a product or batch; a failure blocks the product at once"""
         return spot_checks.record_spot_check(require_user(), data)
@@ -305,9 +285,8 @@ class AdminSpotChecks(MethodView):
 
 @admin_catalog_blp.route("/products/<id:product_id>/unblock")
 class AdminUnblock(MethodView):
-    @admin_catalog_blp.arguments(UnblockSchema)
+    @admin_catalog_blp.arguments(ReasonSchema)
     @admin_catalog_blp.response(200, ProductSchema)
-    @admin_catalog_blp.doc(security=BEARER)
     def post(self, data, product_id):
         """Lift a spot-check block; the seller may publish again"""
         return spot_checks.lift_block(product_id, data["reason"])

@@ -310,10 +310,6 @@ class SpotCheckListSchema(Schema):
     items = fields.List(fields.Nested(SpotCheckSchema))
 
 
-class UnblockSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-
-
 class ProvinceFlowSchema(Schema):
     province = fields.String()
     parcels = fields.Integer()

@@ -10,8 +10,10 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    """Register the orders' tables, routes, tasks and the batch flow of the public trace."""
+    """Register the orders' tables, routes, tasks, business metrics and the batch flow of
+    the public trace."""
     from gannan.orders import models  # noqa: F401 - tables register on import
+    from gannan.orders.metrics import connect_metrics
     from gannan.orders.routes import BLUEPRINTS
     from gannan.orders.services.batch_flow import connect_batch_flow
     from gannan.orders.tasks import BEAT_SCHEDULE
@@ -21,4 +23,5 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     add_beat_entries(app, BEAT_SCHEDULE)
+    connect_metrics()
     connect_batch_flow()

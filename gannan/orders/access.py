@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import request
 
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.services.fulfilment import order_or_404, seller_order_or_404
 from gannan.platform.auth import any_of, require_user, role, seller_member
 from gannan.platform.errors import Forbidden, ValidationFailed
@@ -25,7 +26,8 @@ def _seller_in_query(view_args: dict[str, Any]) -> int:
         return int(raw)
     sellers = [m.seller_id for m in require_user().memberships]
     if len(sellers) != 1:
-        raise ValidationFailed("Say which seller: ?seller_id=.", code="seller_id_required",
+        raise ValidationFailed("Say which seller: ?seller_id=.",
+                               code=OrderErrorCode.SELLER_ID_REQUIRED,
                                field="seller_id")
     return sellers[0]
 
@@ -33,13 +35,13 @@ def _seller_in_query(view_args: dict[str, Any]) -> int:
 def order_buyer(view_args: dict[str, Any]) -> None:
     order = order_or_404(view_args["order_id"])
     if order.buyer_id != require_user().id:
-        raise Forbidden("This is another shopper's order.", code="not_order_buyer")
+        raise Forbidden("This is another shopper's order.", code=OrderErrorCode.NOT_ORDER_BUYER)
 
 
 def seller_order_buyer(view_args: dict[str, Any]) -> None:
     seller_order = seller_order_or_404(view_args["seller_order_id"])
     if seller_order.order.buyer_id != require_user().id:
-        raise Forbidden("This is another shopper's order.", code="not_order_buyer")
+        raise Forbidden("This is another shopper's order.", code=OrderErrorCode.NOT_ORDER_BUYER)
 
 
 admin = role(Role.PLATFORM_ADMIN)

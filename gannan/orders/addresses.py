@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gannan.orders.errors import OrderErrorCode
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import ValidationFailed
+from gannan.platform.errors import PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County
 
@@ -28,7 +29,8 @@ def province_name(text: str) -> str:
             stem = stem[: -len(suffix)]
             break
     if stem not in PROVINCES:
-        raise ValidationFailed(f"{text!r} is not a province of China.", code="unknown_province",
+        raise ValidationFailed(f"{text!r} is not a province of China.",
+                               code=OrderErrorCode.UNKNOWN_PROVINCE,
                                field="address.province")
     return stem
 
@@ -40,7 +42,8 @@ def _ganzhou_county(name: str) -> County:
     for county in db.session.scalars(db.select(County)):
         if name in (county.name, county.name[:-1]):
             return db.session.get(County, county.replaced_by) if county.retired else county
-    raise ValidationFailed(f"{name!r} is not a county of Ganzhou.", code="unknown_county",
+    raise ValidationFailed(f"{name!r} is not a county of Ganzhou.",
+                           code=PlatformErrorCode.UNKNOWN_COUNTY,
                            field="address.county")
 
 
@@ -53,7 +56,8 @@ def resolve_address(data: dict[str, Any]) -> dict[str, Any]:
         missing = [f for f in ("province", "city", "county") if not data.get(f)]
         if missing:
             raise ValidationFailed("Give county_code, or province, city and county.",
-                                   code="address_incomplete", field=f"address.{missing[0]}")
+                                   code=OrderErrorCode.ADDRESS_INCOMPLETE,
+                                   field=f"address.{missing[0]}")
         province = province_name(data["province"])
         city = data["city"].strip().removesuffix("市")
         county = _ganzhou_county(data["county"]) if province == "江西" and city == "赣州" \

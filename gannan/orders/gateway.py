@@ -12,13 +12,21 @@ from typing import Any
 import stripe
 from flask import current_app
 
-from gannan.platform.errors import ProblemError
+from gannan.orders.errors import OrderErrorCode
+from gannan.platform.errors import PlatformErrorCode, ProblemError
 
 CURRENCY = "cny"  # amounts are in fen, Stripe's minor unit for CNY
 
 
 class PaymentProviderError(ProblemError):
-    status, code, title = 502, "payment_provider_unavailable", "Payment provider unavailable"
+    status, code = 502, OrderErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
+    title = "Payment provider unavailable"
+
+    def __init__(self, detail: str, cause: stripe.StripeError | None = None) -> None:
+        # Stripe unreachable is an outage (503: retry, the order waits); an answer that
+        # refuses is a bad gateway (502).
+        unreachable = isinstance(cause, stripe.APIConnectionError)
+        super().__init__(detail, status=503 if unreachable else None)
 
 
 def stripe_enabled() -> bool:
@@ -44,7 +52,7 @@ def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[
         )
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe did not create the payment: {exc.user_message or exc}",
-                                   ) from exc
+                                   exc) from exc
     return intent.id, intent.client_secret
 
 
@@ -57,7 +65,7 @@ def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str)
         )
     except stripe.StripeError as exc:
         raise PaymentProviderError(f"Stripe did not accept the refund: {exc.user_message or exc}",
-                                   ) from exc
+                                   exc) from exc
     return refund.id
 
 
@@ -66,13 +74,16 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
     secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
     if not secret:
         raise ProblemError("Stripe webhooks are not configured.", status=503,
-                           code="webhooks_not_configured", title="Webhooks not configured")
+                           code=OrderErrorCode.WEBHOOKS_NOT_CONFIGURED,
+                           title="Webhooks not configured")
     try:
         event = stripe.Webhook.construct_event(payload, signature or "", secret)
     except stripe.SignatureVerificationError as exc:
         raise ProblemError("The Stripe signature is missing, wrong or too old.",
-                           code="invalid_signature", title="Invalid signature") from exc
+                           code=OrderErrorCode.INVALID_SIGNATURE,
+                           title="Invalid signature") from exc
     except ValueError as exc:
-        raise ProblemError("The webhook body is not a Stripe event.", code="malformed_json",
+        raise ProblemError("The webhook body is not a Stripe event.",
+                           code=PlatformErrorCode.MALFORMED_JSON,
                            title="Malformed JSON") from exc
     return event.to_dict()

@@ -214,6 +214,12 @@ class SellerOrderEvent(db.Model):
     seller_order: Mapped[SellerOrder] = relationship(back_populates="events")
 
 
+class RefundStatus(str, enum.Enum):
+    # the amount is reserved on the seller order; Stripe has not confirmed it yet
+    PENDING = "pending"
+    SUCCEEDED = "succeeded"  # the money went back, the ledger has it
+
+
 class Refund(db.Model):
     __tablename__ = "refunds"
     __table_args__ = (CheckConstraint("amount_fen > 0", name="amount_positive"),)
@@ -221,6 +227,9 @@ class Refund(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id"), index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[RefundStatus] = mapped_column(_enum(RefundStatus, "refund_status"),
+                                                 server_default=RefundStatus.SUCCEEDED.value,
+                                                 index=True)
     reason: Mapped[str] = mapped_column(Text)
     # {line_id: fen} of the goods refunded; what exceeds the goods is shipping
     allocation: Mapped[dict] = mapped_column(JSON, default=dict)

@@ -15,6 +15,7 @@ from gannan.orders.schemas import (
     CartSchema,
     CheckoutSchema,
     DeliverSchema,
+    IdempotencyHeaderSchema,
     OrderListArgsSchema,
     OrderPageSchema,
     OrderSchema,
@@ -32,11 +33,8 @@ from gannan.orders.schemas import (
 )
 from gannan.orders.services import batch_flow, cart, checkout, fulfilment, payments, refunds
 from gannan.platform.auth import Policy, authenticated, public, require_user, seller_member
-from gannan.platform.errors import ValidationFailed
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
-
-BEARER = [{"bearerAuth": []}]
 
 # --- cart ----------------------------------------------------------------------------
 
@@ -47,7 +45,6 @@ Policy(cart_blp)
 @cart_blp.route("")
 class CartView(MethodView):
     @cart_blp.response(200, CartSchema)
-    @cart_blp.doc(security=BEARER)
     def get(self):
         """The caller's cart"""
         return cart.cart_of(require_user().id)
@@ -57,7 +54,6 @@ class CartView(MethodView):
 class CartItems(MethodView):
     @cart_blp.arguments(CartItemCreateSchema)
     @cart_blp.response(201, CartSchema)
-    @cart_blp.doc(security=BEARER)
     def post(self, data):
         """Add a SKU; refused when it is not for sale or not in stock"""
         return cart.add_item(require_user().id, data["sku_id"], data["quantity"])
@@ -67,13 +63,11 @@ class CartItems(MethodView):
 class CartItem(MethodView):
     @cart_blp.arguments(CartItemUpdateSchema)
     @cart_blp.response(200, CartSchema)
-    @cart_blp.doc(security=BEARER)
     def patch(self, data, item_id):
         """Change a quantity"""
         return cart.set_quantity(require_user().id, item_id, data["quantity"])
 
     @cart_blp.response(200, CartSchema)
-    @cart_blp.doc(security=BEARER)
     def delete(self, item_id):
         """Remove an item"""
         return cart.remove_item(require_user().id, item_id)
@@ -98,18 +92,12 @@ class PaymentMethods(MethodView):
 @checkout_blp.route("/checkout")
 class Checkout(MethodView):
     @checkout_blp.arguments(CheckoutSchema)
+    @checkout_blp.arguments(IdempotencyHeaderSchema, location="headers")
     @checkout_blp.response(201, OrderSchema)
     @checkout_blp.alt_response(200, schema=OrderSchema, description="Replay of the same key")
-    @checkout_blp.doc(security=BEARER, parameters=[{
-        "in": "header", "name": "Idempotency-Key", "required": True,
-        "schema": {"type": "string", "maxLength": 255}}])
-    def post(self, data):
+    def post(self, data, headers):
         """Buy the cart: one order, one part per seller, stock reserved, payment started"""
-        key = request.headers.get("Idempotency-Key", "").strip()
-        if not key or len(key) > 255:
-            raise ValidationFailed("Send an Idempotency-Key header (at most 255 characters).",
-                                   code="idempotency_key_required", field="Idempotency-Key")
-        order, created = checkout.checkout(require_user(), key, data)
+        order, created = checkout.checkout(require_user(), headers["key"], data)
         return order, 201 if created else 200
 
 
@@ -135,7 +123,6 @@ orders_policy = Policy(orders_blp, default=access.order_buyer_or_admin)
 class Orders(MethodView):
     @orders_blp.arguments(OrderListArgsSchema, location="query")
     @orders_blp.response(200, OrderPageSchema)
-    @orders_blp.doc(security=BEARER)
     def get(self, args):
         """The caller's orders, newest first"""
         query = fulfilment.buyer_orders(require_user().id, args.get("status"))
@@ -145,7 +132,6 @@ class Orders(MethodView):
 @orders_blp.route("/<id:order_id>")
 class OrderDetail(MethodView):
     @orders_blp.response(200, OrderSchema)
-    @orders_blp.doc(security=BEARER)
     def get(self, order_id):
         """One order with its seller parts, their history and refunds"""
         return fulfilment.order_or_404(order_id)
@@ -154,7 +140,6 @@ class OrderDetail(MethodView):
 @orders_blp.route("/<id:order_id>/cancel")
 class OrderCancel(MethodView):
     @orders_blp.response(200, OrderSchema)
-    @orders_blp.doc(security=BEARER)
     def post(self, order_id):
         """Cancel before shipping: stock goes back, what was paid is refunded"""
         return refunds.cancel_order(order_id, require_user().id)
@@ -172,7 +157,6 @@ seller_orders_policy = Policy(seller_orders_blp, default=access.seller_order_sta
 class SellerOrders(MethodView):
     @seller_orders_blp.arguments(SellerOrderListArgsSchema, location="query")
     @seller_orders_blp.response(200, SellerOrderPageSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def get(self, args):
         """Orders to fulfil for the seller you act for"""
         seller_id = args.get("seller_id") or require_user().memberships[0].seller_id
@@ -184,7 +168,6 @@ class SellerOrders(MethodView):
 @seller_orders_policy.allow(access.seller_order_parties)
 class SellerOrderDetail(MethodView):
     @seller_orders_blp.response(200, SellerOrderWithAddressSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def get(self, seller_order_id):
         """One seller's part of an order"""
         return fulfilment.seller_order_or_404(seller_order_id)
@@ -194,7 +177,6 @@ class SellerOrderDetail(MethodView):
 class Ship(MethodView):
     @seller_orders_blp.arguments(ShipSchema)
     @seller_orders_blp.response(200, SellerOrderWithAddressSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def post(self, data, seller_order_id):
         """Hand over to the carrier (paid orders, or cash on delivery)"""
         return fulfilment.ship(seller_order_id, require_user().id, data["carrier"],
@@ -205,7 +187,6 @@ class Ship(MethodView):
 class Deliver(MethodView):
     @seller_orders_blp.arguments(DeliverSchema)
     @seller_orders_blp.response(200, SellerOrderWithAddressSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def post(self, data, seller_order_id):
         """Delivered; cash on delivery needs cash_collected, which makes it paid"""
         return fulfilment.deliver(seller_order_id, require_user().id, data["cash_collected"])
@@ -215,7 +196,6 @@ class Deliver(MethodView):
 @seller_orders_policy.allow(access.seller_order_buyer)
 class ConfirmReceipt(MethodView):
     @seller_orders_blp.response(200, SellerOrderWithAddressSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def post(self, seller_order_id):
         """The buyer confirms receipt (otherwise it completes automatically)"""
         return fulfilment.confirm_receipt(seller_order_id, require_user().id)
@@ -226,7 +206,6 @@ class ConfirmReceipt(MethodView):
 class Refunds(MethodView):
     @seller_orders_blp.arguments(RefundCreateSchema)
     @seller_orders_blp.response(201, RefundSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def post(self, data, seller_order_id):
         """Refund part or all of what was paid, never more"""
         return refunds.refund(seller_order_id, require_user().id, data["amount_fen"],
@@ -237,14 +216,12 @@ class Refunds(MethodView):
 @seller_orders_policy.allow(seller_member())
 class SellerShippingRule(MethodView):
     @seller_orders_blp.response(200, ShippingRuleSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def get(self, seller_id):
         """The seller's shipping fee rule (the platform default until one is set)"""
         return checkout.shipping_rule(seller_id)
 
     @seller_orders_blp.arguments(ShippingRuleSchema)
     @seller_orders_blp.response(200, ShippingRuleSchema)
-    @seller_orders_blp.doc(security=BEARER)
     def put(self, data, seller_id):
         """Set the flat fee, the free-shipping threshold and the cold-chain surcharge"""
         return checkout.set_shipping_rule(seller_id, data)
@@ -261,7 +238,6 @@ Policy(recalls_blp, default=batch_member_or_admin)
 class Recall(MethodView):
     @recalls_blp.arguments(ReasonSchema)
     @recalls_blp.response(200, RecallSchema)
-    @recalls_blp.doc(security=BEARER)
     def post(self, data, batch_id):
         """Recall a batch (the seller or an admin): its buyers are notified, its product is
         blocked until the seller lists a new batch"""
@@ -271,7 +247,6 @@ class Recall(MethodView):
 @recalls_blp.route("/<id:batch_id>/recall-list")
 class RecallList(MethodView):
     @recalls_blp.response(200, RecallListSchema)
-    @recalls_blp.doc(security=BEARER)
     def get(self, batch_id):
         """Every order shipped from the batch with its delivery contact (the seller and
         admins only)"""

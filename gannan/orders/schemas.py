@@ -4,13 +4,45 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gannan.orders.models import Channel, OrderStatus, PaymentMethod, SellerOrderStatus
+from gannan.orders.errors import OrderErrorCode
+from gannan.orders.models import (
+    Channel,
+    OrderStatus,
+    PaymentMethod,
+    RefundStatus,
+    SellerOrderStatus,
+)
 from gannan.orders.services.cart import MAX_QUANTITY
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import PHONE_PATTERN, text
 
 QUANTITY = fields.Integer(required=True, strict=True,
                           validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+IDEMPOTENCY_KEY_MESSAGE = "Send an Idempotency-Key header (at most 255 characters)."
+
+
+class StrippedString(fields.String):
+    """A string without its surrounding blanks, validated after they are gone."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+class IdempotencyHeaderSchema(Schema):
+    """Checkout's ``Idempotency-Key`` header.  A missing, blank or overlong key is one
+    problem of its own, not a validation_error: ``problem_code`` names it."""
+
+    problem_code = OrderErrorCode.IDEMPOTENCY_KEY_REQUIRED
+
+    key = StrippedString(
+        data_key="Idempotency-Key", required=True,
+        validate=validate.Length(min=1, max=255, error=IDEMPOTENCY_KEY_MESSAGE),
+        error_messages={"required": IDEMPOTENCY_KEY_MESSAGE, "invalid": IDEMPOTENCY_KEY_MESSAGE},
+        metadata={"description": "Any string of yours naming this checkout: the same key and "
+                                 "body give the same order, another body under it is 409."},
+    )
 
 
 class CartItemCreateSchema(Schema):
@@ -90,6 +122,9 @@ class RefundSchema(Schema):
     id = fields.Integer()
     seller_order_id = fields.Integer()
     amount_fen = fields.Integer()
+    status = fields.Enum(RefundStatus, by_value=True, metadata={
+        "description": "pending until Stripe confirms the refund (it is retried), then "
+                       "succeeded"})
     reason = fields.String()
     allocation = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={
         "description": "Goods refunded per order line id; the rest was shipping"})

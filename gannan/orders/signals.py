@@ -19,3 +19,6 @@ cash_collected = _signals.signal("cash-collected")
 #: Money went back to the buyer. Sender: the Refund (its ``allocation`` says which
 #: lines); ``when`` (UTC) as keyword.
 refund_recorded = _signals.signal("refund-recorded")
+
+#: Checkout stored a new order (stock reserved). Sender: the Order, in its transaction.
+order_placed = _signals.signal("order-placed")

@@ -1,4 +1,5 @@
-"""Order housekeeping on Celery beat: expire unpaid orders, complete delivered ones."""
+"""Order housekeeping on Celery beat: expire unpaid orders, complete delivered ones,
+finish refunds Stripe could not take at once."""
 
 from __future__ import annotations
 
@@ -21,7 +22,16 @@ def complete_delivered() -> list[int]:
     return complete()
 
 
+@shared_task(name="orders.settle_refunds", ignore_result=True)
+def settle_refunds() -> list[int]:
+    """Refunds left pending send to Stripe again, under their own idempotency keys."""
+    from gannan.orders.services.refunds import settle_pending
+
+    return settle_pending()
+
+
 BEAT_SCHEDULE = {
     "orders-expire-unpaid": {"task": "orders.expire_unpaid", "schedule": 60.0},
     "orders-complete-delivered": {"task": "orders.complete_delivered", "schedule": 3600.0},
+    "orders-settle-refunds": {"task": "orders.settle_refunds", "schedule": 60.0},
 }

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, send_from_directory
-from sqlalchemy import text
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
 
@@ -18,10 +17,18 @@ MIGRATIONS_DIR = str(Path(__file__).resolve().parents[2] / "migrations")
 def init_app(app: Flask) -> None:
     from gannan.platform import models, tasks  # noqa: F401 - tables and tasks register on import
     from gannan.platform.cli import demo_cli, users_cli
+    from gannan.platform.edge import init_edge
     from gannan.platform.errors import register_error_handlers
     from gannan.platform.extensions import api, db, limiter, migrate, register_converters
+    from gannan.platform.logs import init_logging
+    from gannan.platform.monitoring import init_monitoring
+    from gannan.platform.outages import register_outage_handlers
+    from gannan.platform.probes import register_probes
     from gannan.platform.routes import BLUEPRINTS
 
+    init_logging(app)  # first: every later hook and the limiter see the request id
+    init_monitoring(app)
+    init_edge(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True)
     limiter.init_app(app)
@@ -30,8 +37,9 @@ def init_app(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     register_error_handlers(app)
+    register_outage_handlers(app)
     register_docs_assets(app)
-    register_health(app)
+    register_probes(app)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
 
@@ -43,16 +51,3 @@ def register_docs_assets(app: Flask) -> None:
     @app.get("/api/v1/docs/static/<path:filename>")
     def swagger_ui_static(filename: str):
         return send_from_directory(swagger_ui_path, filename, max_age=3600)
-
-
-def register_health(app: Flask) -> None:
-    from gannan.platform.errors import problem_response
-    from gannan.platform.extensions import db
-
-    @app.get("/api/v1/health")
-    def health():
-        try:
-            db.session.execute(text("SELECT 1"))
-        except Exception:  # noqa: BLE001 - any failure means "not ready"
-            return problem_response(503, "database_unavailable", "Database unavailable")
-        return {"status": "ok", "database": db.engine.dialect.name}

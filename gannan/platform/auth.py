@@ -17,7 +17,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from gannan.platform.errors import AuthenticationRequired, Forbidden, NotFound, ProblemError
+from gannan.platform.errors import (
+    AuthenticationRequired,
+    Forbidden,
+    NotFound,
+    PlatformErrorCode,
+    ProblemError,
+)
 from gannan.platform.extensions import db
 from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
 
@@ -64,12 +70,15 @@ def _user_from_token(token: str) -> User:
             options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise AuthenticationRequired("The access token has expired.", code="token_expired") from exc
+        raise AuthenticationRequired("The access token has expired.",
+                                     code=PlatformErrorCode.TOKEN_EXPIRED) from exc
     except jwt.InvalidTokenError as exc:
-        raise AuthenticationRequired("The access token is not valid.", code="invalid_token") from exc
+        raise AuthenticationRequired("The access token is not valid.",
+                                     code=PlatformErrorCode.INVALID_TOKEN) from exc
     user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
     if user is None or not user.is_active:
-        raise AuthenticationRequired("The account is not active.", code="invalid_token")
+        raise AuthenticationRequired("The account is not active.",
+                                     code=PlatformErrorCode.INVALID_TOKEN)
     return user
 
 
@@ -91,7 +100,7 @@ def current_user() -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise AuthenticationRequired(
-                "Use 'Authorization: Bearer <token>'.", code="invalid_token"
+                "Use 'Authorization: Bearer <token>'.", code=PlatformErrorCode.INVALID_TOKEN
             )
         user = _user_from_token(token.strip())
     request._gannan_user = user
@@ -145,7 +154,7 @@ def county_officer(county_of: Callable[[dict[str, Any]], str] = _county_in_path)
     def check(view_args: dict[str, Any]) -> None:
         if require_user().county_office != county_of(view_args):
             raise Forbidden("This is for the county's own commerce office.",
-                            code="not_county_officer")
+                            code=PlatformErrorCode.NOT_COUNTY_OFFICER)
 
     return check
 
@@ -153,7 +162,7 @@ def county_officer(county_of: Callable[[dict[str, Any]], str] = _county_in_path)
 def _seller_in_path(view_args: dict[str, Any]) -> int:
     seller_id = view_args["seller_id"]
     if db.session.get(Seller, seller_id) is None:
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     return seller_id
 
 
@@ -164,16 +173,24 @@ def seller_member(
     """The caller acts for the seller ``seller_of(view_args)`` names (by default the
     ``seller_id`` in the path): as staff, or only as its owner."""
 
-    def check(view_args: dict[str, Any]) -> None:
+    def check(view_args: dict[str, Any]) -> SellerMember:
         user = require_user()
         seller_id = seller_of(view_args)
         member = membership(user, seller_id)
         if member is None:
-            raise Forbidden("You do not act for this seller.", code="not_seller_member")
-        if min_role is MemberRole.OWNER and member.role is not MemberRole.OWNER:
-            raise Forbidden("Only the seller's owner may do this.", code="not_seller_owner")
+            raise Forbidden("You do not act for this seller.",
+                            code=PlatformErrorCode.NOT_SELLER_MEMBER)
+        return member
 
-    return check
+    def check_owner(view_args: dict[str, Any]) -> None:
+        if check(view_args).role is not MemberRole.OWNER:
+            raise Forbidden("Only the seller's owner may do this.",
+                            code=PlatformErrorCode.NOT_SELLER_OWNER)
+
+    # Two rules, not one with a branch on min_role: the API document reads which
+    # errors a rule can raise from its code, and staff-level rules never raise
+    # not_seller_owner.
+    return check_owner if min_role is MemberRole.OWNER else check
 
 
 def can_manage(user: User | None, seller_id: int) -> bool:
@@ -192,7 +209,7 @@ def seller_visible(view_args: dict[str, Any]) -> None:
     seller = db.session.get(Seller, view_args["seller_id"])
     user = current_user()
     if seller is None or not (seller.status is SellerStatus.APPROVED or can_manage(user, seller.id)):
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
 
 
 def any_of(*rules: Rule) -> Rule:
@@ -209,6 +226,7 @@ def any_of(*rules: Rule) -> Rule:
         assert first is not None
         raise first
 
+    check.raises_like = rules[:1]  # the error, when there is one, is the first rule's
     return check
 
 
@@ -225,6 +243,7 @@ class Policy:
         self.default = default
         self.rules: dict[tuple[str, str], Rule] = {}
         blueprint.before_request(self._enforce)
+        blueprint.policy = self  # the OpenAPI document reads each view's rule from here
 
     def allow(self, rule: Rule, *methods: str) -> Callable[[Any], Any]:
         def decorate(view: Any) -> Any:
@@ -235,13 +254,14 @@ class Policy:
 
         return decorate
 
+    def rule_for(self, view_name: str, method: str) -> Rule:
+        """The rule of a view (MethodView class or function name) for an HTTP method."""
+        view_name, method = view_name.lower(), method.upper()
+        return self.rules.get((view_name, method)) or self.rules.get((view_name, "*")) \
+            or self.default
+
     def _enforce(self) -> None:
         if request.method == "OPTIONS" or request.endpoint is None:
             return
-        view_name = request.endpoint.rsplit(".", 1)[-1].lower()
-        rule = (
-            self.rules.get((view_name, request.method))
-            or self.rules.get((view_name, "*"))
-            or self.default
-        )
+        rule = self.rule_for(request.endpoint.rsplit(".", 1)[-1], request.method)
         rule(request.view_args or {})

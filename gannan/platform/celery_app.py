@@ -28,11 +28,31 @@ def add_beat_entries(app: Flask, schedule: dict[str, dict]) -> None:
     app.config["CELERY"].setdefault("beat_schedule", {}).update(schedule)
 
 
+def _result_store_answers(celery_app: Celery) -> None:
+    """Fail fast (redis ConnectionError, a 503) when the Redis result store is down.
+
+    Sending a task whose result is kept first subscribes to that result; with Redis
+    gone, Celery's result consumer retries for many seconds and then raises a
+    RuntimeError.  One PING up front turns that into an immediate, handled error.
+    """
+    client = getattr(celery_app.backend, "client", None)
+    if client is not None and hasattr(client, "ping"):
+        client.ping()
+
+
 def enqueue(task_name: str, *args: object, **kwargs: object):
     """Send a task through the Celery app of the current Flask app.
 
     Going through ``current_app`` (not Celery's process-wide default) keeps each app's
-    settings: inline on the embedded default, to its own broker otherwise.
+    settings: inline on the embedded default, to its own broker otherwise.  The
+    request's id goes along, so the worker's log lines of the task carry it.
     """
+    from gannan.platform.logs import current_request_id
+
     celery_app = current_app.extensions["celery"]
-    return celery_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
+    task = celery_app.tasks[task_name]
+    if not task.ignore_result and not celery_app.conf.task_always_eager:
+        _result_store_answers(celery_app)
+    request_id = current_request_id()
+    return task.apply_async(
+        args=args, kwargs=kwargs, headers={"request_id": request_id} if request_id else None)

@@ -37,6 +37,8 @@ def create_user(email: str, password: str, display_name: str | None, roles: tupl
                              [Role(r) for r in roles], county_code)
     except ProblemError as exc:
         raise click.ClickException(exc.detail) from exc
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"created user {user.id} {user.email} roles={','.join(user.roles)}")
 
 
@@ -56,6 +58,8 @@ def grant(email: str, role: str, county_code: str | None) -> None:
         grant_role(user, Role(role), county_code)
     except ProblemError as exc:
         raise click.ClickException(exc.detail) from exc
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
     office = f" county={user.county_office}" if user.county_office else ""
     click.echo(f"{user.email} roles={','.join(user.roles)}{office}")
 

@@ -51,6 +51,28 @@ def _dev_secret_key(instance_path: str) -> str:
     return key
 
 
+def _env_list(name: str) -> list[str]:
+    """A comma-separated setting: ``a, b`` -> ``["a", "b"]``; unset -> ``[]``."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _beat_lock_url(broker_url: str) -> str:
+    """Where the one beat holds its lock: ``BEAT_LOCK_URL``, else a Redis broker."""
+    explicit = os.environ.get("BEAT_LOCK_URL", "")
+    if explicit:
+        return explicit
+    return broker_url if broker_url.startswith(("redis://", "rediss://")) else ""
+
+
+def _transport_options(visibility_timeout: int) -> dict[str, int]:
+    """Redis broker: a task a dead worker held goes back to the queue once it is
+    ``visibility_timeout`` seconds old; each worker looks for such tasks every few
+    seconds (kombu's default looks only every 100 s)."""
+    return {"visibility_timeout": visibility_timeout,
+            "unacked_restore_interval": max(1, min(10, visibility_timeout // 3)),
+            "unacked_restore_throttle": 1}
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual ``postgres://``/``postgresql://`` forms and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
@@ -87,6 +109,16 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limits go on per process in memory instead of failing every login.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # Proxies in front of the app (load balancer, nginx) whose X-Forwarded-* to trust;
+        # 0 (the default) trusts none, so a client cannot fake its address.
+        "TRUSTED_PROXIES": _env_int("TRUSTED_PROXIES", 0),
+        # Storefronts on other origins allowed to call /api (comma-separated); none by default.
+        "CORS_ORIGINS": _env_list("CORS_ORIGINS"),
+        # json (one object per line, with the request id) or text
+        "LOG_FORMAT": os.environ.get("LOG_FORMAT", "json" if production else "text"),
         "CELERY": {
             "broker_url": broker_url or "memory://",
             "result_backend": os.environ.get("CELERY_RESULT_BACKEND", "") or None,
@@ -99,6 +131,19 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
             "task_acks_late": True,
             "task_reject_on_worker_lost": True,
             "broker_connection_retry_on_startup": True,
+            # acks_late: a task a worker was running when it died goes to another one.
+            # Redis hands it out again after the visibility timeout (seconds).
+            "worker_prefetch_multiplier": 1,
+            # A request that sends a task must not hang for 20 s on a Redis result store
+            # that is down (Celery's default); a few quick retries, then a 503.
+            "result_backend_transport_options": {
+                "retry_policy": {"max_retries": 3, "interval_start": 0,
+                                 "interval_step": 0.5, "interval_max": 1}},
+            "broker_transport_options": _transport_options(
+                _env_int("CELERY_VISIBILITY_TIMEOUT", 3600)),
+            # One beat sends the schedule, however many are started (gannan.platform.beat).
+            "beat_scheduler": "gannan.platform.beat:SingletonScheduler",
+            "beat_lock_url": _beat_lock_url(broker_url),
             # Each domain adds its entries in its init_app (celery_app.add_beat_entries).
             "beat_schedule": {},
         },
@@ -147,6 +192,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                     "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
                 }
             },
+            # Every operation needs a bearer token unless the error catalogue marks it
+            # public (security: []), from the Policy rule that guards it.
+            "security": [{"bearerAuth": []}],
             "info": {
                 "description": (
                     "Storefront, traceability and reporting API of the Gannan specialty-"

@@ -7,7 +7,7 @@ replaced it instead of a bare "unknown".
 
 from __future__ import annotations
 
-from gannan.platform.errors import ValidationFailed
+from gannan.platform.errors import PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, CountyKind
 from gannan.platform.pinyin import full_pinyin
@@ -76,7 +76,7 @@ def require_current_county(code: str, field: str = "county_code") -> County:
     if county is None:
         raise ValidationFailed(
             f"{code!r} is not a county-level division of Ganzhou (GB/T 2260 codes {CITY_PREFIX}xx).",
-            code="unknown_county",
+            code=PlatformErrorCode.UNKNOWN_COUNTY,
             field=field,
         )
     if county.retired:
@@ -84,7 +84,7 @@ def require_current_county(code: str, field: str = "county_code") -> County:
         hint = f"; use {successor.code} {successor.name}" if successor else ""
         raise ValidationFailed(
             f"County code {code} ({county.name}) is retired{hint}.",
-            code="retired_county",
+            code=PlatformErrorCode.RETIRED_COUNTY,
             field=field,
         )
     return county

@@ -48,6 +48,17 @@ class ProblemApi(Api):
     """flask-smorest Api whose errors are documented and rendered as problem+json."""
 
     ERROR_SCHEMA = ProblemSchema
+    # Each operation's error responses are documented by the error catalogue instead.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def init_app(self, app, *, spec_kwargs=None) -> None:
+        # Imported here: apidoc reads the access policies (auth), which import this module.
+        from gannan.platform.apidoc import ErrorCatalogue
+
+        spec_kwargs = dict(spec_kwargs or {})
+        spec_kwargs["extra_plugins"] = [*spec_kwargs.get("extra_plugins", ()),
+                                        ErrorCatalogue(app, self.ERROR_SCHEMA)]
+        super().init_app(app, spec_kwargs=spec_kwargs)
 
     def _register_error_handlers(self) -> None:
         # gannan.platform.errors registers the app-wide handlers instead.

@@ -25,7 +25,7 @@ from flask import current_app, has_app_context
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-from gannan.platform.errors import ProblemError
+from gannan.platform.errors import PlatformErrorCode, ProblemError
 
 CJK_FONT = "GannanCJK"  # the name our PDFs use for it
 SETTING = "PDF_FONT_PATH"
@@ -43,7 +43,7 @@ PROBE = "赣南脐橙"  # a font that lacks these is no font for our PDFs
 class FontMissing(ProblemError):
     """No usable font for Chinese text: a PDF cannot be made on this server."""
 
-    status, code, title = 503, "pdf_font_missing", "No font for Chinese text in PDFs"
+    status, code, title = 503, PlatformErrorCode.PDF_FONT_MISSING, "No font for Chinese text in PDFs"
 
 
 @dataclass(frozen=True)

@@ -55,8 +55,6 @@ from gannan.platform.schemas import (
     UserSchema,
 )
 
-BEARER = [{"bearerAuth": []}]
-
 # --- accounts -----------------------------------------------------------------
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -104,7 +102,6 @@ class Token(MethodView):
 @auth_blp.route("/me")
 class Me(MethodView):
     @auth_blp.response(200, UserSchema)
-    @auth_blp.doc(security=BEARER)
     def get(self):
         """The caller's account, roles and the sellers it acts for"""
         return require_user()
@@ -113,7 +110,6 @@ class Me(MethodView):
 @auth_blp.route("/me/notifications")
 class MyNotifications(MethodView):
     @auth_blp.response(200, UserNotificationListSchema)
-    @auth_blp.doc(security=BEARER)
     def get(self):
         """Messages to the caller, e.g. a recall of a batch it bought, newest first"""
         return {"items": services.user_notifications(require_user().id)}
@@ -167,7 +163,6 @@ class Sellers(MethodView):
 
     @sellers_blp.arguments(SellerCreateSchema)
     @sellers_blp.response(201, SellerSchema)
-    @sellers_blp.doc(security=BEARER)
     def post(self, data):
         """Apply as a seller; the caller becomes its owner and the application is pending"""
         return services.apply_as_seller(require_user(), data)
@@ -237,7 +232,6 @@ admin_policy = Policy(admin_blp, default=role(Role.PLATFORM_ADMIN))
 class AdminSellers(MethodView):
     @admin_blp.arguments(AdminSellerQueryArgsSchema, location="query")
     @admin_blp.response(200, SellerPageSchema)
-    @admin_blp.doc(security=BEARER)
     def get(self, args):
         """Sellers in any status, e.g. ?status=pending for the review queue"""
         query = services.list_sellers(
@@ -249,7 +243,6 @@ class AdminSellers(MethodView):
 @admin_blp.route("/<id:seller_id>")
 class AdminSellerDetail(MethodView):
     @admin_blp.response(200, SellerReviewSchema)
-    @admin_blp.doc(security=BEARER)
     def get(self, seller_id):
         """A seller with its qualifications and every review decision"""
         return services.get_seller(seller_id)
@@ -259,7 +252,7 @@ def _review_view(action: ReviewAction, args_schema, summary: str) -> type[Method
     class Review(MethodView):
         @admin_blp.arguments(args_schema)
         @admin_blp.response(200, SellerReviewSchema)
-        @admin_blp.doc(security=BEARER, summary=summary)
+        @admin_blp.doc(summary=summary)
         def post(self, data, seller_id):
             return services.review_seller(seller_id, require_user(), action, data.get("reason"))
 
@@ -289,7 +282,6 @@ county_policy = Policy(county_blp, default=any_of(
 class CountySellers(MethodView):
     @county_blp.arguments(CountySellerQueryArgsSchema, location="query")
     @county_blp.response(200, CountySellerPageSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """The county's sellers in any status, e.g. ?status=pending to recommend"""
         county = require_current_county(county_code)
@@ -300,7 +292,6 @@ class CountySellers(MethodView):
 @county_blp.route("/sellers/<id:seller_id>")
 class CountySellerDetail(MethodView):
     @county_blp.response(200, SellerReviewSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, county_code, seller_id):
         """A seller of the county with its licences, review decisions and recommendations"""
         return services.county_seller(county_code, seller_id)
@@ -311,7 +302,6 @@ class CountySellerDetail(MethodView):
 class CountyRecommend(MethodView):
     @county_blp.arguments(OptionalReasonSchema)
     @county_blp.response(200, SellerReviewSchema)
-    @county_blp.doc(security=BEARER)
     def post(self, data, county_code, seller_id):
         """The county's commerce office recommends a pending application (推荐); the
         platform admin approves only then (COUNTY_RECOMMENDATION_REQUIRED)"""

@@ -21,6 +21,7 @@ from gannan.platform.errors import (
     AuthenticationRequired,
     Conflict,
     NotFound,
+    PlatformErrorCode,
     ValidationFailed,
 )
 from gannan.platform.extensions import db
@@ -58,7 +59,8 @@ def register_user(email: str, password: str, display_name: str, roles: list[Role
     """A new account; ``county_code`` is the county of the county officer role."""
     email = normalise_email(email)
     if find_user_by_email(email):
-        raise Conflict("An account with this e-mail already exists.", code="email_taken")
+        raise Conflict("An account with this e-mail already exists.",
+                       code=PlatformErrorCode.EMAIL_TAKEN)
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -70,14 +72,16 @@ def register_user(email: str, password: str, display_name: str, roles: list[Role
         db.session.commit()
     except IntegrityError as exc:  # a concurrent registration won the race
         db.session.rollback()
-        raise Conflict("An account with this e-mail already exists.", code="email_taken") from exc
+        raise Conflict("An account with this e-mail already exists.",
+                       code=PlatformErrorCode.EMAIL_TAKEN) from exc
     return user
 
 
 def authenticate(email: str, password: str) -> User:
     user = find_user_by_email(email)
     if not verify_password(user, password) or not user.is_active:
-        raise AuthenticationRequired("E-mail or password is wrong.", code="invalid_credentials")
+        raise AuthenticationRequired("E-mail or password is wrong.",
+                                     code=PlatformErrorCode.INVALID_CREDENTIALS)
     return user
 
 
@@ -85,8 +89,8 @@ def _role_row(role: Role, county_code: str | None) -> UserRole:
     """A county officer acts for exactly one current county; no other role has one."""
     if role is Role.COUNTY_OFFICER:
         if not county_code:
-            raise ValidationFailed("A county officer needs the county it acts for.",
-                                   code="county_required", field="county_code")
+            # the API grants no roles: an operator's mistake on the command line
+            raise ValueError("a county officer needs the county it acts for (--county)")
         return UserRole(role=role, county_code=require_current_county(county_code).code)
     return UserRole(role=role)
 
@@ -95,8 +99,7 @@ def grant_role(user: User, role: Role, county_code: str | None = None) -> None:
     if role is not Role.CONSUMER and not user.has_role(role):
         user.role_rows.append(_role_row(role, county_code))
     elif role is Role.COUNTY_OFFICER and county_code != user.county_office:
-        raise Conflict(f"This account is already the officer of {user.county_office}.",
-                       code="already_county_officer")
+        raise ValueError(f"{user.email} is already the officer of {user.county_office}")
     db.session.commit()
 
 
@@ -120,7 +123,7 @@ def validate_uscc(raw: str, field: str = "uscc") -> str:
     except StdnumError as exc:
         raise ValidationFailed(
             f"{raw!r} is not a valid unified social credit code: {exc.message}",
-            code="invalid_uscc",
+            code=PlatformErrorCode.INVALID_USCC,
             field=field,
         ) from exc
 
@@ -128,7 +131,7 @@ def validate_uscc(raw: str, field: str = "uscc") -> str:
 def get_seller(seller_id: int) -> Seller:
     seller = db.session.get(Seller, seller_id)
     if seller is None:
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     return seller
 
 
@@ -138,7 +141,7 @@ def apply_as_seller(owner: User, data: dict[str, Any]) -> Seller:
     if db.session.scalar(db.select(Seller.id).where(Seller.uscc == uscc)):
         raise Conflict(
             "A seller with this unified social credit code is already registered.",
-            code="uscc_taken",
+            code=PlatformErrorCode.USCC_TAKEN,
         )
     seller = Seller(
         name=data["name"].strip(),
@@ -158,7 +161,7 @@ def apply_as_seller(owner: User, data: dict[str, Any]) -> Seller:
         db.session.rollback()
         raise Conflict(
             "A seller with this unified social credit code is already registered.",
-            code="uscc_taken",
+            code=PlatformErrorCode.USCC_TAKEN,
         ) from exc
     return seller
 
@@ -173,28 +176,32 @@ def add_qualification(seller_id: int, data: dict[str, Any], today: date | None =
         if number != seller.uscc:
             raise ValidationFailed(
                 "A business licence carries the seller's own unified social credit code.",
-                code="licence_uscc_mismatch",
+                code=PlatformErrorCode.LICENCE_USCC_MISMATCH,
                 field="number",
             )
     else:
         pattern, shape = QUALIFICATION_NUMBER[kind]
         if not pattern.match(number):
             raise ValidationFailed(
-                f"A {kind.value} number is {shape}.", code="invalid_licence_number", field="number"
+                f"A {kind.value} number is {shape}.",
+                code=PlatformErrorCode.INVALID_LICENCE_NUMBER, field="number"
             )
     valid_from, valid_until = data["valid_from"], data.get("valid_until")
     if valid_until is not None and valid_until < valid_from:
         raise ValidationFailed(
-            "valid_until is before valid_from.", code="invalid_validity", field="valid_until"
+            "valid_until is before valid_from.",
+            code=PlatformErrorCode.INVALID_VALIDITY, field="valid_until"
         )
     if valid_until is not None and valid_until < today:
         raise ValidationFailed(
-            "This qualification has already expired.", code="qualification_expired",
+            "This qualification has already expired.",
+            code=PlatformErrorCode.QUALIFICATION_EXPIRED,
             field="valid_until",
         )
     duplicate = any(q.kind is kind and q.number == number for q in seller.qualifications)
     if duplicate:
-        raise Conflict("This qualification is already on file.", code="duplicate_qualification")
+        raise Conflict("This qualification is already on file.",
+                       code=PlatformErrorCode.DUPLICATE_QUALIFICATION)
     qualification = Qualification(
         kind=kind, number=number, valid_from=valid_from, valid_until=valid_until
     )
@@ -227,17 +234,18 @@ def review_seller(
         db.select(Seller).where(Seller.id == seller_id).with_for_update(of=Seller)
     )
     if seller is None:
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     target, sources = TRANSITIONS[action]
     if seller.status not in sources:
         raise Conflict(
             f"A {seller.status.value} seller cannot be {target.value}.",
-            code="invalid_transition",
+            code=PlatformErrorCode.INVALID_TRANSITION,
         )
     if action is ReviewAction.APPROVE and needs_recommendation(seller):
         raise Conflict(
             f"A seller of {seller.county.name} is approved once its county commerce office "
-            "has recommended it (推荐).", code="county_recommendation_required",
+            "has recommended it (推荐).",
+            code=PlatformErrorCode.COUNTY_RECOMMENDATION_REQUIRED,
         )
     if action is ReviewAction.APPROVE:
         today = today or shanghai_today()
@@ -247,7 +255,7 @@ def review_seller(
         ):
             raise Conflict(
                 "The seller has no valid business licence on file.",
-                code="business_licence_required",
+                code=PlatformErrorCode.BUSINESS_LICENCE_REQUIRED,
             )
     reason = reason.strip() if reason else None
     db.session.add(
@@ -300,7 +308,7 @@ def county_seller(county_code: str, seller_id: int) -> Seller:
     """A seller of the county, or 404 (a seller of another county is not the office's)."""
     seller = db.session.get(Seller, seller_id)
     if seller is None or seller.county_code != county_code:
-        raise NotFound("No such seller in this county.", code="seller_not_found")
+        raise NotFound("No such seller in this county.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     return seller
 
 
@@ -309,10 +317,10 @@ def recommend_seller(county_code: str, seller_id: int, officer: User,
     seller = county_seller(county_code, seller_id)
     if seller.status not in (SellerStatus.PENDING, SellerStatus.REJECTED):
         raise Conflict(f"A {seller.status.value} seller is not under review.",
-                       code="invalid_transition")
+                       code=PlatformErrorCode.INVALID_TRANSITION)
     if current_recommendation(seller) is not None:
         raise Conflict("The county has already recommended this application.",
-                       code="already_recommended")
+                       code=PlatformErrorCode.ALREADY_RECOMMENDED)
     db.session.add(SellerRecommendation(seller=seller, county_code=county_code,
                                         officer_id=officer.id,
                                         reason=reason.strip() if reason else None))
@@ -345,10 +353,12 @@ def add_staff(seller_id: int, email: str) -> SellerMember:
     user = find_user_by_email(email)
     if user is None:
         raise NotFound(
-            "No account has this e-mail; the person must register first.", code="user_not_found"
+            "No account has this e-mail; the person must register first.",
+            code=PlatformErrorCode.USER_NOT_FOUND
         )
     if any(m.user_id == user.id for m in seller.members):
-        raise Conflict("This account already acts for the seller.", code="already_member")
+        raise Conflict("This account already acts for the seller.",
+                       code=PlatformErrorCode.ALREADY_MEMBER)
     member = SellerMember(user=user, role=MemberRole.STAFF)
     seller.members.append(member)
     db.session.commit()
@@ -359,8 +369,9 @@ def remove_staff(seller_id: int, user_id: int) -> None:
     seller = get_seller(seller_id)
     member = next((m for m in seller.members if m.user_id == user_id), None)
     if member is None:
-        raise NotFound("This account does not act for the seller.", code="member_not_found")
+        raise NotFound("This account does not act for the seller.",
+                       code=PlatformErrorCode.MEMBER_NOT_FOUND)
     if member.role is MemberRole.OWNER:
-        raise Conflict("The owner cannot be removed.", code="owner_not_removable")
+        raise Conflict("The owner cannot be removed.", code=PlatformErrorCode.OWNER_NOT_REMOVABLE)
     seller.members.remove(member)
     db.session.commit()

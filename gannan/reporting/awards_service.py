@@ -20,6 +20,7 @@ from gannan.reporting.awards import (
     compute_awards,
 )
 from gannan.reporting.awards import LivestreamBase as AwardBase
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.inputs import current_settings
 from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import LivestreamBase
@@ -226,7 +227,7 @@ def award_report(year: int) -> dict[str, Any]:
     settings = current_settings()
     if not settings.base_year <= year <= settings.last_year:
         raise ValidationFailed(f"{year} is outside the plan's years ({settings.base_year}–"
-                               f"{settings.last_year}).", code="year_outside_plan", field="year")
+                               f"{settings.last_year}).", code=ReportingErrorCode.YEAR_OUTSIDE_PLAN, field="year")
     today = shanghai_today()
     through = Month(today.year, today.month) if year == today.year else Month(year, 12)
     report = compute_awards(award_inputs(year, through, settings), settings).to_dict()

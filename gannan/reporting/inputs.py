@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import NotFound, ValidationFailed
+from gannan.platform.errors import NotFound, PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller, User
 from gannan.platform.services import validate_uscc
 from gannan.reporting.awards import AwardSettings
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.models import AwardSettingsRecord, LivestreamBase
 from gannan.reporting.register.models import Applicant, CertifiedFigures
 from gannan.reporting.register.services import record_figures, register_applicant
@@ -22,7 +23,7 @@ ORDER_CODES = {"agricultural_exceeds_online_retail", "upstream_exceeds_agricultu
 def _seller(seller_id: int) -> Seller:
     seller = db.session.get(Seller, seller_id)
     if seller is None:
-        raise NotFound("No such seller.", code="seller_not_found")
+        raise NotFound("No such seller.", code=PlatformErrorCode.SELLER_NOT_FOUND)
     return seller
 
 
@@ -59,8 +60,11 @@ def record_external_sales(actor: User, data: dict[str, Any]) -> dict[str, Any]:
     try:
         row = record_figures(actor, applicant, data["year"], values, data.get("note"), reason)
     except ValidationFailed as error:
-        if error.code in ORDER_CODES:  # this API's code for them
-            error.code = "inconsistent_sales"
+        problems = error.extra.get("problems", [])
+        if problems and all(p["code"] in ORDER_CODES for p in problems):
+            raise ValidationFailed(  # this API's code for upstream ≤ agricultural ≤ online
+                error.detail, code=ReportingErrorCode.INCONSISTENT_SALES,
+                field="agricultural_fen", problems=problems) from error
         raise
     return _as_external_sales(applicant, seller, row)
 
@@ -87,7 +91,8 @@ def add_livestream_base(data: dict[str, Any]) -> LivestreamBase:
 def update_livestream_base(base_id: int, data: dict[str, Any]) -> LivestreamBase:
     base = db.session.get(LivestreamBase, base_id)
     if base is None:
-        raise NotFound("No such live-streaming base.", code="livestream_base_not_found")
+        raise NotFound("No such live-streaming base.",
+                       code=ReportingErrorCode.LIVESTREAM_BASE_NOT_FOUND)
     _fill(base, data)
     db.session.commit()
     return base
@@ -103,12 +108,13 @@ def change_settings(actor: User, changes: Any) -> AwardSettings:
     """Apply a partial change; unknown names or bad values are 422 and change nothing."""
     if not isinstance(changes, dict) or not changes:
         raise ValidationFailed("Send a JSON object of settings to change.",
-                               code="validation_error")
+                               code=PlatformErrorCode.VALIDATION_ERROR)
     merged = {**current_settings().to_dict(), **changes}
     try:
         settings = AwardSettings.from_dict(merged)
     except (TypeError, ValueError, KeyError) as exc:
-        raise ValidationFailed(f"Invalid award settings: {exc}", code="invalid_settings") from exc
+        raise ValidationFailed(f"Invalid award settings: {exc}",
+                               code=ReportingErrorCode.INVALID_SETTINGS) from exc
     db.session.add(AwardSettingsRecord(settings=settings.to_dict(), changed_by_id=actor.id))
     db.session.commit()
     return settings

@@ -26,6 +26,7 @@ from sqlalchemy import func
 from gannan.orders.models import Order, OrderLine, PaymentMethod, SellerOrder
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.platform.models import County
 from gannan.reporting import metrics
 from gannan.reporting.metrics import Month, percent
@@ -121,9 +122,9 @@ def logistics_metrics(first_text: str, last_text: str,
     """``GET /metrics/logistics`` (and a county's): months in Asia/Shanghai."""
     first, last = _month(first_text, "from"), _month(last_text, "to")
     if last < first:
-        raise ValidationFailed("'to' is before 'from'.", code="invalid_period", field="to")
+        raise ValidationFailed("'to' is before 'from'.", code=ReportingErrorCode.INVALID_PERIOD, field="to")
     if len(metrics.months(first, last)) > MAX_MONTHS:
-        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code="range_too_long",
+        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code=ReportingErrorCode.RANGE_TOO_LONG,
                                field="to")
     group = parcels(*metrics.month_range(first, last), county_code)
     return {"period": {"from": str(first), "to": str(last), "timezone": "Asia/Shanghai"},

@@ -9,6 +9,7 @@ from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, Seller
 from gannan.reporting import metrics
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.metrics import Month
 
 MAX_MONTHS = 120
@@ -19,7 +20,8 @@ def _month(text: str, field: str) -> Month:
     try:
         return Month.parse(text)
     except ValueError as exc:
-        raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).", code="invalid_period",
+        raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).",
+                               code=ReportingErrorCode.INVALID_PERIOD,
                                field=field) from exc
 
 
@@ -33,9 +35,11 @@ def _names(dimension: str) -> dict[Any, str]:
 def sales_metrics(first_text: str, last_text: str, group_by: str | None) -> dict[str, Any]:
     first, last = _month(first_text, "from"), _month(last_text, "to")
     if last < first:
-        raise ValidationFailed("'to' is before 'from'.", code="invalid_period", field="to")
+        raise ValidationFailed("'to' is before 'from'.",
+                               code=ReportingErrorCode.INVALID_PERIOD, field="to")
     if len(metrics.months(first, last)) > MAX_MONTHS:
-        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code="range_too_long",
+        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.",
+                               code=ReportingErrorCode.RANGE_TOO_LONG,
                                field="to")
     start, end = metrics.month_range(first, last)
     result: dict[str, Any] = {

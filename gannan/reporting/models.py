@@ -22,7 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
 from gannan.platform.models import _enum
+from gannan.platform.raises import guard
 from gannan.platform.types import UTCDateTime, utcnow
+from gannan.reporting.errors import ReportingErrorCode
 
 
 class EntryKind(str, enum.Enum):
@@ -137,9 +139,10 @@ class AwardSettingsRecord(db.Model):
 
 @event.listens_for(LedgerEntry, "before_update")
 @event.listens_for(LedgerEntry, "before_delete")
+@guard
 def _ledger_append_only(mapper, connection, target: LedgerEntry) -> None:
     raise Conflict("The sales ledger is append-only: record a correction as a new row.",
-                   code="ledger_append_only")
+                   code=ReportingErrorCode.LEDGER_APPEND_ONLY)
 
 
 IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "key_id",
@@ -147,10 +150,11 @@ IMMUTABLE = ("period", "version", "status", "content", "sha256", "signature", "k
 
 
 @event.listens_for(MonthlyReport, "before_update")
+@guard
 def _certified_reports_never_change(mapper, connection, target: MonthlyReport) -> None:
     state = inspect(target)
     was_certified = state.attrs.status.history.deleted or [target.status]
     if ReportStatus.CERTIFIED in was_certified and any(
             state.attrs[name].history.has_changes() for name in IMMUTABLE):
         raise Conflict("A certified report cannot change; certify a correction instead.",
-                       code="report_immutable")
+                       code=ReportingErrorCode.REPORT_IMMUTABLE)

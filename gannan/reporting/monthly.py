@@ -20,10 +20,11 @@ from gannan.platform.models import County, Seller, User
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.awards_service import award_estimate, plan_targets
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.logistics import logistics_report
-from gannan.reporting.recalls import recalls_report
 from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import MonthlyReport, ReportStatus
+from gannan.reporting.recalls import recalls_report
 from gannan.reporting.signing import ALGORITHM, canonical, sha256_hex, sign
 
 FORMAT = "gannan-monthly-report/1"
@@ -34,7 +35,8 @@ def parse_period(text: str) -> Month:
     try:
         return Month.parse(text)
     except ValueError as exc:
-        raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).", code="invalid_period",
+        raise ValidationFailed(f"{text!r} is not a month (YYYY-MM).",
+                               code=ReportingErrorCode.INVALID_PERIOD,
                                field="period") from exc
 
 
@@ -160,14 +162,15 @@ def certify(period: str, version: int | None, actor: User, reason: str | None) -
         else (drafts[-1] if drafts else None)
     if report is None:
         raise NotFound("No such report version; generate the month first.",
-                       code="report_not_found")
+                       code=ReportingErrorCode.REPORT_NOT_FOUND)
     if report.status is ReportStatus.CERTIFIED:
-        raise Conflict("This version is already certified.", code="already_certified")
+        raise Conflict("This version is already certified.",
+                       code=ReportingErrorCode.ALREADY_CERTIFIED)
     previous = [r for r in existing if r.status is ReportStatus.CERTIFIED]
     if previous and not (reason and reason.strip()):
         raise ValidationFailed("A correction must say why it supersedes the certified "
                                f"version {previous[-1].version}.",
-                               code="correction_reason_required", field="reason")
+                               code=ReportingErrorCode.CORRECTION_REASON_REQUIRED, field="reason")
     signature = sign(report.content.encode())
     report.signature, report.key_id = signature.signature, signature.key_id
     report.status, report.certified_at, report.certified_by_id = (
@@ -187,7 +190,8 @@ def current(period: str, version: int | None = None, drafts: bool = False) -> Mo
         certified = [r for r in existing if r.status is ReportStatus.CERTIFIED]
         found = certified[-1] if certified else (existing[-1] if existing and drafts else None)
     if found is None or (found.status is ReportStatus.DRAFT and not drafts):
-        raise NotFound(f"No certified report for {period}.", code="report_not_found")
+        raise NotFound(f"No certified report for {period}.",
+                       code=ReportingErrorCode.REPORT_NOT_FOUND)
     return found
 
 

@@ -14,6 +14,7 @@ from gannan.platform.celery_app import enqueue
 from gannan.platform.models import Role
 from gannan.reporting import inputs, monthly, render
 from gannan.reporting.awards_service import award_report
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.logistics import logistics_metrics
 from gannan.reporting.metrics_service import sales_metrics
 from gannan.reporting.schemas import (
@@ -36,7 +37,6 @@ from gannan.reporting.schemas import (
 )
 from gannan.reporting.signing import ALGORITHM, published_keys, verify_envelope
 
-BEARER = [{"bearerAuth": []}]
 admin = role(Role.PLATFORM_ADMIN)
 bureau_or_admin = any_of(role(Role.BUREAU), admin)
 
@@ -49,7 +49,6 @@ Policy(bureau_blp, default=bureau_or_admin)
 class SalesMetrics(MethodView):
     @bureau_blp.arguments(MetricsArgsSchema, location="query")
     @bureau_blp.response(200, MetricsSchema)
-    @bureau_blp.doc(security=BEARER)
     def get(self, args):
         """Online retail, specialty, agricultural and upstream sales, orders, buyers,
         active sellers; months in Asia/Shanghai"""
@@ -60,7 +59,6 @@ class SalesMetrics(MethodView):
 class LogisticsMetrics(MethodView):
     @bureau_blp.arguments(LogisticsArgsSchema, location="query")
     @bureau_blp.response(200, LogisticsSchema)
-    @bureau_blp.doc(security=BEARER)
     def get(self, args):
         """Parcels that left within 24 hours of payment (cash on delivery: of the order),
         median hours to ship, village-level origins; by county and township"""
@@ -71,7 +69,6 @@ class LogisticsMetrics(MethodView):
 class Awards(MethodView):
     @bureau_blp.arguments(YearArgsSchema, location="query")
     @bureau_blp.response(200)
-    @bureau_blp.doc(security=BEARER)
     def get(self, args):
         """Every award of POLICY.md for a year, each line with its figures and rule"""
         return award_report(args["year"])
@@ -81,14 +78,12 @@ class Awards(MethodView):
 class ExternalSales(MethodView):
     @bureau_blp.arguments(YearArgsSchema, location="query")
     @bureau_blp.response(200, ExternalSalesSchema(many=True))
-    @bureau_blp.doc(security=BEARER)
     def get(self, args):
         """Externally certified annual sales recorded for a year"""
         return inputs.external_sales_of(args["year"])
 
     @bureau_blp.arguments(ExternalSalesSchema)
     @bureau_blp.response(200, ExternalSalesSchema)
-    @bureau_blp.doc(security=BEARER)
     def put(self, data):
         """Record an enterprise's certified sales on other shops and platforms for a year"""
         return inputs.record_external_sales(require_user(), data)
@@ -97,14 +92,12 @@ class ExternalSales(MethodView):
 @bureau_blp.route("/bureau/livestream-bases")
 class LivestreamBases(MethodView):
     @bureau_blp.response(200, LivestreamBaseSchema(many=True))
-    @bureau_blp.doc(security=BEARER)
     def get(self):
         """Live-streaming bases"""
         return inputs.livestream_bases()
 
     @bureau_blp.arguments(LivestreamBaseSchema)
     @bureau_blp.response(201, LivestreamBaseSchema)
-    @bureau_blp.doc(security=BEARER)
     def post(self, data):
         """Record a live-streaming base: area, rooms, resident enterprises, hosts, live rooms"""
         return inputs.add_livestream_base(data)
@@ -114,7 +107,6 @@ class LivestreamBases(MethodView):
 class LivestreamBaseDetail(MethodView):
     @bureau_blp.arguments(LivestreamBaseSchema)
     @bureau_blp.response(200, LivestreamBaseSchema)
-    @bureau_blp.doc(security=BEARER)
     def put(self, data, base_id):
         """Replace a base's figures"""
         return inputs.update_livestream_base(base_id, data)
@@ -123,13 +115,11 @@ class LivestreamBaseDetail(MethodView):
 @bureau_blp.route("/bureau/award-settings")
 class AwardSettings(MethodView):
     @bureau_blp.response(200)
-    @bureau_blp.doc(security=BEARER)
     def get(self):
         """The award rules and the readings of POLICY.md's open points in force"""
         return inputs.current_settings().to_dict()
 
     @bureau_blp.response(200)
-    @bureau_blp.doc(security=BEARER)
     def put(self):
         """Change settings (any subset); the full settings in force are returned"""
         return inputs.change_settings(require_user(), request.get_json(silent=True)).to_dict()
@@ -150,7 +140,6 @@ MIMETYPES = {"csv": "text/csv; charset=utf-8",
 class ReportRequests(MethodView):
     @reports_blp.arguments(ReportRequestSchema)
     @reports_blp.response(202, TaskSchema)
-    @reports_blp.doc(security=BEARER)
     def post(self, data):
         """Build (or rebuild) a month's report in the background"""
         period = str(monthly.parse_period(data["period"]))
@@ -163,7 +152,6 @@ class ReportRequests(MethodView):
 @reports_policy.allow(admin)
 class ReportTask(MethodView):
     @reports_blp.response(200)
-    @reports_blp.doc(security=BEARER)
     def get(self, task_id):
         """State of a report build"""
         result = current_app.extensions["celery"].AsyncResult(task_id)
@@ -176,7 +164,6 @@ class ReportTask(MethodView):
 class Certify(MethodView):
     @reports_blp.arguments(CertifySchema)
     @reports_blp.response(200, ReportVersionSchema)
-    @reports_blp.doc(security=BEARER)
     def post(self, data, period):
         """Sign a version with the platform's key; from then on it cannot change"""
         return monthly.certify(period, data["version"], require_user(), data["reason"])
@@ -186,7 +173,6 @@ class Certify(MethodView):
 class Reports(MethodView):
     @reports_blp.arguments(ReportListArgsSchema, location="query")
     @reports_blp.response(200, ReportListSchema)
-    @reports_blp.doc(security=BEARER)
     def get(self, args):
         """Report versions, by month"""
         drafts = require_user().has_role(Role.PLATFORM_ADMIN)
@@ -197,13 +183,13 @@ class Reports(MethodView):
 class ReportDownload(MethodView):
     @reports_blp.arguments(VersionArgsSchema, location="query")
     @reports_blp.response(200)
-    @reports_blp.doc(security=BEARER)
     def get(self, args, name):
         """Download a month (YYYY-MM, .csv, .xlsx or .pdf): the newest certified version,
         or ?version="""
         period, _, extension = name.partition(".")
         if extension and extension not in MIMETYPES:
-            raise NotFound("Formats: json, .csv, .xlsx, .pdf.", code="unknown_format")
+            raise NotFound("Formats: json, .csv, .xlsx, .pdf.",
+                           code=ReportingErrorCode.UNKNOWN_FORMAT)
         drafts = require_user().has_role(Role.PLATFORM_ADMIN)
         report = monthly.current(period, args.get("version"), drafts=drafts)
         body = monthly.envelope(report)

@@ -27,10 +27,34 @@ def build_previous_month() -> dict[str, object]:
     return build_monthly_report(str(Month(today.year, today.month).previous()))
 
 
+@shared_task(name="reporting.catch_up_monthly_report", ignore_result=True)
+def catch_up_monthly_report(at: str | None = None) -> str | None:
+    """Hourly: build last month's report if the run on the 1st did not happen (the broker
+    or beat was down at 02:00).  Does nothing once any version of that month exists.
+    ``at`` (ISO 8601 with offset) stands for now, to catch up by hand or in a test."""
+    from datetime import datetime
+
+    from gannan.platform.types import SHANGHAI, utcnow
+    from gannan.reporting.metrics import Month
+    from gannan.reporting.monthly import generate, versions
+
+    now = (datetime.fromisoformat(at) if at else utcnow()).astimezone(SHANGHAI)
+    if now.day == 1 and now.hour < 2:
+        return None  # the scheduled run is still to come
+    period = str(Month(now.year, now.month).previous())
+    if versions(period):
+        return None
+    return generate(period).sha256
+
+
 BEAT_SCHEDULE = {
     "monthly-report": {
         "task": "reporting.build_previous_month",
         # keywords: the positional order is minute, hour, day_of_week, day_of_month
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
+    "monthly-report-catch-up": {
+        "task": "reporting.catch_up_monthly_report",
+        "schedule": crontab(minute=30),  # hourly, at half past
     },
 }

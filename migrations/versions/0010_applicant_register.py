@@ -9,7 +9,7 @@ downgrade writes back the figures of applicants that are sellers, a figure not
 reported as 0 (the old table had no way to say it), and loses the rest of the register.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 16:05:20.756554
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0010'
-down_revision = '0005'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 

@@ -9,9 +9,8 @@ from gannan.catalog.models import Certificate, ProductStatus
 from gannan.catalog.services.products import unpublish_uncovered_brand_products
 from gannan.platform import types
 from gannan.platform.extensions import db
-from tests.conftest import bearer
 from tests.factories import CertificateFactory, ProductFactory
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer
 
 
 def certificate(**overrides):

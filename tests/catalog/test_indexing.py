@@ -10,8 +10,8 @@ from gannan import create_app
 from gannan.catalog.indexing import queue_reindex, search_backend
 from gannan.catalog.models import ProductStatus, SearchOutbox
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG, bearer
 from tests.factories import ProductFactory
+from tests.helpers import bearer, TEST_CONFIG
 from tests.services import need_elasticsearch, need_redis
 
 

@@ -17,10 +17,9 @@ from gannan.catalog.labels import (
 )
 from gannan.platform.extensions import db
 from gannan.platform.models import MemberRole, SellerMember
-from tests.conftest import bearer
+from tests.helpers import assert_problem, bearer
 from tests.factories import ProductFactory, SellerFactory, TraceBatchFactory, UserFactory
 from tests.pdfcheck import crop, decode_qr_codes, embedded_fonts, ink, rasterise
-from tests.platform.test_errors import assert_problem
 
 TITLE = "赣南脐橙 信丰安西 精品果 5kg"
 DPI = 150

@@ -7,9 +7,8 @@ import pytest
 from gannan.catalog.models import Product, ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus
-from tests.conftest import bearer
 from tests.factories import CertificateFactory, ProductFactory, SellerFactory, UserFactory
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer
 
 
 def listing(seller_id, **overrides):

@@ -1,14 +1,13 @@
 """GET /api/v1/products: Chinese and pinyin search over listed products, with facets."""
 
 import pytest
-from sqlalchemy import event
 
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus
 from tests.factories import CertificateFactory, ProductFactory, SellerFactory, category
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem
 
 
 def sku(price, stock=10):
@@ -133,19 +132,14 @@ def test_bad_search_parameters(client, params, code):
     assert_problem(client.get("/api/v1/products", query_string=params), 422, code)
 
 
-def test_search_queries_do_not_grow_with_page_size(client, seller):
+def test_search_queries_do_not_grow_with_page_size(client, seller, count_queries):
     made = [ProductFactory(seller=seller, title=f"脐橙 {n}", status=ProductStatus.PUBLISHED)
             for n in range(25)]
     queue_reindex(p.id for p in made)
     db.session.commit()
     counts = {}
     for size in (1, 5, 25):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with count_queries() as statements:
             assert len(search(client, q="脐橙", page_size=size)["items"]) == size
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         counts[size] = len(statements)
     assert counts[1] == counts[5] == counts[25], counts

@@ -5,10 +5,8 @@ import pytest
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import ProductStatus
 from gannan.platform.extensions import db
-from tests.catalog.test_trace import add_batch, batch_body
-from tests.conftest import bearer
 from tests.factories import ProductFactory
-from tests.platform.test_errors import assert_problem
+from tests.helpers import add_batch, assert_problem, batch_body, bearer
 
 CHECK = {"sampled_on": "2026-11-25", "lab": "江西省食品检验检测研究院",
          "report_number": "JXJC-2026-0457"}

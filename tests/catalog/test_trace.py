@@ -10,43 +10,14 @@ from gannan.catalog.models import ProductStatus, TraceBatch
 from gannan.catalog.qr import _qr
 from gannan.catalog.services.trace import TRACE_ALPHABET, TRACE_LENGTH
 from gannan.platform.extensions import db
-from tests.conftest import bearer
 from tests.factories import CertificateFactory, ProductFactory
-from tests.platform.test_errors import assert_problem
-
-
-def batch_body(**overrides):
-    body = {
-        "harvest_date": "2026-11-20",
-        "quantity": 2000,
-        "unit": "kg",
-        "base": "信丰县安西镇脐橙基地",
-        "producer": "信丰县果园合作社",
-        "producer_kind": "cooperative",
-        "farm_inputs": [{"name": "有机肥", "kind": "fertilizer", "amount": "50kg/亩",
-                         "applied_on": "2026-03-10"}],
-        "inspections": [{"lab": "赣州市农产品质量安全检测中心", "report_number": "GZJC-2026-1187",
-                         "passed": True, "inspected_on": "2026-11-22"}],
-        "compliance_certificate": {
-            "product": "赣南脐橙", "quantity": "2000kg", "producer": "信丰县果园合作社",
-            "origin": "江西省赣州市信丰县安西镇", "contact": "13907970001",
-            "issued_on": "2026-11-23",
-            "commitments": ["no_banned_pesticides_or_veterinary_drugs",
-                            "pesticide_residues_within_limits"],
-        },
-    }
-    body.update(overrides)
-    return body
+from tests.helpers import add_batch, assert_problem, batch_body, bearer
 
 
 @pytest.fixture
 def product(seller):
     return ProductFactory(seller=seller, status=ProductStatus.PUBLISHED, regional_brand="赣南脐橙",
                           origin_township="安西镇")
-
-
-def add_batch(client, user, product_id, body):
-    return client.post(f"/api/v1/products/{product_id}/batches", json=body, headers=bearer(user))
 
 
 def test_batch_gets_an_unguessable_unique_trace_code(client, owner, product):

@@ -10,10 +10,8 @@ import pytest
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.orders.models import OrderLine
 from gannan.platform.extensions import db
-from tests.conftest import bearer
 from tests.factories import ProductFactory, TraceBatchFactory, UserFactory
-from tests.orders.conftest import add_to_cart, checkout, owner_of
-from tests.platform.test_errors import assert_problem
+from tests.helpers import add_to_cart, assert_problem, bearer, checkout, owner_of
 
 SHANGHAI = {"recipient": "王伟", "phone": "13800003333", "province": "上海", "city": "上海",
             "county": "浦东新区", "detail": "世纪大道1号"}

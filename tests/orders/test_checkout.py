@@ -8,10 +8,8 @@ import pytest
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.orders.models import Order, SellerOrder
 from gannan.platform.extensions import db
-from tests.conftest import bearer
 from tests.factories import ProductFactory, UserFactory
-from tests.orders.conftest import ADDRESS, add_to_cart, checkout, sku_id
-from tests.platform.test_errors import assert_problem
+from tests.helpers import add_to_cart, ADDRESS, assert_problem, bearer, checkout, sku_id
 
 
 def stock(product):
@@ -126,6 +124,25 @@ def test_checkout_needs_a_key_and_a_cart(client, shopper, market):
     assert_problem(checkout(client, shopper), 422, "cart_empty")
 
 
+@pytest.mark.parametrize("key", ["", "   ", "k" * 256])
+def test_blank_or_overlong_idempotency_keys_are_refused(client, shopper, market, key):
+    add_to_cart(client, shopper, market["orange"])
+    response = client.post("/api/v1/checkout", json={"address": ADDRESS, "payment_method": "cod"},
+                           headers={**bearer(shopper), "Idempotency-Key": key})
+    body = assert_problem(response, 422, "idempotency_key_required")
+    assert body["errors"] == {"Idempotency-Key": [body["detail"]]}
+    assert "Idempotency-Key" in body["detail"]
+    assert stock(market["orange"]) == 50
+
+
+def test_idempotency_key_is_read_without_surrounding_blanks(client, shopper, market):
+    add_to_cart(client, shopper, market["orange"])
+    first = checkout(client, shopper, key="  my-order-1 ")
+    again = checkout(client, shopper, key="my-order-1")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.get_json()["id"] == first.get_json()["id"]
+
+
 def test_ganzhou_address_resolves_to_a_county(client, shopper, market):
     add_to_cart(client, shopper, market["orange"])
     by_text = checkout(client, shopper, address={**ADDRESS, "province": "江西", "city": "赣州",
@@ -146,6 +163,24 @@ def test_out_of_stock_at_checkout_rolls_everything_back(client, shopper, market)
     assert body["sku_id"] == sku_id(market["orange"])
     assert stock(market["oil"]) == 20 and stock(market["orange"]) == 4
     assert db.session.scalar(db.select(db.func.count()).select_from(SellerOrder)) == 0
+
+
+def test_checkout_names_every_short_sku_and_reserves_nothing(client, shopper, market):
+    add_to_cart(client, shopper, market["orange"], 5)
+    add_to_cart(client, shopper, market["oil"], 3)
+    add_to_cart(client, shopper, market["noodles"], 2)  # enough of these
+    for key, left in (("orange", 4), ("oil", 1)):  # sold elsewhere meanwhile
+        db.session.get(Sku, sku_id(market[key])).stock = left
+    db.session.commit()
+    body = assert_problem(checkout(client, shopper), 409, "out_of_stock")
+    assert sorted(body["skus"], key=lambda s: s["sku_id"]) == sorted([
+        {"sku_id": sku_id(market["orange"]), "requested": 5, "available": 4},
+        {"sku_id": sku_id(market["oil"]), "requested": 3, "available": 1},
+    ], key=lambda s: s["sku_id"])
+    assert "赣南脐橙 5kg" in body["detail"] and "山茶油 1L" in body["detail"]
+    assert (stock(market["orange"]), stock(market["oil"]), stock(market["noodles"])) == (4, 1, 100)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+    assert len(client.get("/api/v1/cart", headers=bearer(shopper)).get_json()["items"]) == 3
 
 
 def test_unpublished_product_in_cart_is_refused_at_checkout(client, owner, shopper, market):

@@ -10,10 +10,8 @@ from gannan.orders.services.fulfilment import complete_delivered
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 from gannan.reporting.models import LedgerEntry
-from tests.conftest import bearer
 from tests.factories import UserFactory
-from tests.orders.conftest import add_to_cart, checkout
-from tests.platform.test_errors import assert_problem
+from tests.helpers import add_to_cart, assert_problem, bearer, checkout
 
 
 @pytest.fixture

@@ -12,16 +12,16 @@ from gannan.orders.services.fulfilment import expire_unpaid
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 from gannan.reporting.models import LedgerEntry
-from tests.conftest import bearer
-from tests.orders.conftest import (
+from tests.helpers import (
     add_to_cart,
+    assert_problem,
+    bearer,
     checkout,
     owner_of,
     send_event,
     signed_event,
     succeeded,
 )
-from tests.platform.test_errors import assert_problem
 
 pytestmark = pytest.mark.stripe_mock
 

@@ -7,9 +7,8 @@ import pytest
 
 from gannan.platform.extensions import db
 from gannan.platform.models import User
-from tests.conftest import TEST_CONFIG, bearer
 from tests.factories import PASSWORD, UserFactory
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer, TEST_CONFIG
 
 
 def register(client, email="li.na@example.cn", password="橙子好吃2026", name="李娜"):

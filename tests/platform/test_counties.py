@@ -8,7 +8,7 @@ import pytest
 from gannan.platform.counties import CURRENT, RETIRED, county_rows
 from gannan.platform.extensions import db
 from gannan.platform.models import County
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem
 
 EXPECTED = {
     "360702": ("章贡区", "zhanggong", "district"), "360703": ("南康区", "nankang", "district"),

@@ -8,9 +8,8 @@ import pytest
 from gannan.platform.extensions import db
 from gannan.platform.models import Role, SellerStatus, UserRole
 from gannan.platform.services import grant_role
-from tests.conftest import bearer
 from tests.factories import SellerFactory, UserFactory
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer
 
 XINFENG, XINGGUO = "360722", "360732"
 

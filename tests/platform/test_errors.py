@@ -5,20 +5,7 @@ import pytest
 from gannan import create_app
 from gannan.platform.models import User
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG
-
-PROBLEM = "application/problem+json"
-
-
-def assert_problem(response, status, code):
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == PROBLEM
-    body = response.get_json(force=True)
-    assert body["code"] == code
-    assert body["status"] == status
-    assert body["type"] == f"urn:gannan:problem:{code}"
-    assert body["title"] and body["detail"]
-    return body
+from tests.helpers import TEST_CONFIG, assert_problem
 
 
 def test_malformed_json_is_400(client):

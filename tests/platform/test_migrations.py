@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from gannan import create_app
 from gannan.platform.config import normalise_database_url
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from tests.services import need_postgres
 
 APP_TABLES = {"users", "user_roles", "counties", "sellers", "seller_members", "qualifications",

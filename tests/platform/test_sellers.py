@@ -3,7 +3,6 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
 
 from gannan.platform.extensions import db
 from gannan.platform.models import (
@@ -13,9 +12,8 @@ from gannan.platform.models import (
     SellerDecision,
     SellerStatus,
 )
-from tests.conftest import bearer
 from tests.factories import SellerFactory, UserFactory, valid_uscc
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer
 
 APPLICATION = {
     "name": "信丰县脐橙种植有限公司",
@@ -325,16 +323,6 @@ def test_missing_seller_is_404_for_members_routes(client, consumer):
 # --- listing ------------------------------------------------------------------------------
 
 
-def count_queries(engine):
-    statements = []
-
-    def before(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    event.listen(engine, "before_cursor_execute", before)
-    return statements, lambda: event.remove(engine, "before_cursor_execute", before)
-
-
 def test_public_list_shows_only_approved_sellers_with_filters(client):
     shown = SellerFactory(status=SellerStatus.APPROVED, county_code="360731")
     SellerFactory(status=SellerStatus.APPROVED, county_code="360722")
@@ -345,16 +333,13 @@ def test_public_list_shows_only_approved_sellers_with_filters(client):
     assert "contact_phone" not in body["items"][0]
 
 
-def test_list_queries_do_not_grow_with_page_size(client):
+def test_list_queries_do_not_grow_with_page_size(client, count_queries):
     for _ in range(30):
         SellerFactory(status=SellerStatus.APPROVED)
     counts = {}
     for size in (1, 10, 30):
-        statements, stop = count_queries(db.engine)
-        try:
+        with count_queries() as statements:
             body = client.get(f"/api/v1/sellers?page_size={size}").get_json()
-        finally:
-            stop()
         assert len(body["items"]) == size and body["total"] == 30
         counts[size] = len(statements)
     assert counts[1] == counts[10] == counts[30], counts

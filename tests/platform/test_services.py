@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from gannan import create_app
 from gannan.platform.config import normalise_database_url
-from tests.conftest import TEST_CONFIG
+from tests.helpers import TEST_CONFIG
 from tests.services import need_elasticsearch, need_postgres, need_redis, need_stripe_mock
 
 

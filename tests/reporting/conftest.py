@@ -1,4 +1,5 @@
-"""Sales placed through the API at chosen times, for the reports to count."""
+"""Fixtures for reporting: a clock to place sales at chosen times (sales themselves are
+placed through the API by tests.helpers.cod_sale)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,6 @@ from datetime import datetime, timezone
 import pytest
 
 from gannan.platform import types
-from tests.conftest import bearer
-from tests.orders.conftest import add_to_cart, checkout, owner_of
-
-# re-exported fixtures of the orders tests
-from tests.orders.conftest import market, shopper  # noqa: F401
 
 
 @pytest.fixture
@@ -29,19 +25,3 @@ def clock(monkeypatch):
         monkeypatch.setattr(types, "datetime", Frozen)
 
     return set_to
-
-
-def cod_sale(client, shopper, products, address):
-    """Check out ``products`` ({product: quantity}) by cash on delivery and have every
-    seller ship and deliver; returns the order."""
-    for product, quantity in products.items():
-        add_to_cart(client, shopper, product, quantity)
-    order = checkout(client, shopper, address=address).get_json()
-    for part in order["seller_orders"]:
-        staff = bearer(owner_of(part["seller"]["id"]))
-        client.post(f"/api/v1/seller-orders/{part['id']}/ship",
-                    json={"carrier": "EMS", "tracking_number": "1"}, headers=staff)
-        delivered = client.post(f"/api/v1/seller-orders/{part['id']}/deliver",
-                                json={"cash_collected": True}, headers=staff)
-        assert delivered.status_code == 200, delivered.get_json()
-    return order

@@ -7,11 +7,8 @@ import pytest
 from gannan import create_app
 from gannan.reporting.models import MonthlyReport
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG, bearer
 from tests.factories import valid_uscc
-from tests.platform.test_errors import assert_problem
-from tests.reporting.conftest import cod_sale
-from tests.reporting.test_reports import SHANGHAI_ADDR, XINFENG
+from tests.helpers import assert_problem, bearer, cod_sale, SHANGHAI_ADDR, TEST_CONFIG, XINFENG
 from tests.services import need_redis
 
 

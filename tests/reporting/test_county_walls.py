@@ -14,8 +14,8 @@ from gannan import create_app
 from gannan.platform.models import Role, SellerStatus, UserRole
 from gannan.reporting.register.models import Applicant, ApplicantKind
 from gannan.platform.extensions import db
-from tests.conftest import TEST_CONFIG, bearer
 from tests.factories import SellerFactory, UserFactory, valid_uscc
+from tests.helpers import bearer, TEST_CONFIG
 
 XINFENG, XINGGUO = "360722", "360732"
 ROLES = ("anonymous", "consumer", "seller_owner", "office_xinfeng", "office_xingguo", "bureau",

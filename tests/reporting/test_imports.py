@@ -20,9 +20,8 @@ from gannan.reporting.register.models import (
     RegisterChange,
 )
 from gannan.reporting.register.services import register_applicant
-from tests.conftest import bearer
 from tests.factories import valid_uscc
-from tests.platform.test_errors import assert_problem
+from tests.helpers import assert_problem, bearer
 
 HEADER = [c.header for c in imports.COLUMNS]
 A = valid_uscc(6001, "360722")

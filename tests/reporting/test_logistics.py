@@ -6,10 +6,10 @@ import pytest
 
 from gannan.orders.models import PaymentMethod, SellerOrder
 from gannan.platform.extensions import db
+from gannan.platform.models import Role, UserRole
 from gannan.reporting.logistics import village_level
-from tests.conftest import bearer
-from tests.orders.conftest import add_to_cart, checkout, owner_of
-from tests.platform.test_errors import assert_problem
+from tests.factories import UserFactory
+from tests.helpers import add_to_cart, assert_problem, bearer, checkout, owner_of
 
 
 def ship_later(client, clock, shopper, product, placed: str, shipped: str) -> int:
@@ -73,9 +73,6 @@ def test_parcels_within_24_hours_by_county_and_township(client, bureau_user, par
 
 
 def test_a_countys_office_sees_its_own_parcels(client, parcels):
-    from gannan.platform.models import Role, UserRole
-    from tests.factories import UserFactory
-
     office = UserFactory(role_rows=[UserRole(role=Role.COUNTY_OFFICER, county_code="360732")])
     body = get(client, office, "/api/v1/counties/360732/metrics/logistics",
                **{"from": "2026-10", "to": "2026-10"})

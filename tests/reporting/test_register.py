@@ -6,11 +6,16 @@ import pytest
 
 from gannan.platform.extensions import db
 from gannan.reporting.register.models import Applicant, CertifiedFigures, RegisterChange
-from tests.conftest import bearer
 from tests.factories import valid_uscc
-from tests.platform.test_errors import assert_problem
-from tests.reporting.conftest import cod_sale
-from tests.reporting.test_reports import SHANGHAI_ADDR
+from tests.helpers import (
+    SHANGHAI_ADDR,
+    add_to_cart,
+    assert_problem,
+    bearer,
+    checkout,
+    cod_sale,
+    owner_of,
+)
 
 M = 1_000_000 * 100  # a million 元, in fen
 FIGURES = ("online_retail_fen", "specialty_fen", "agricultural_fen", "upstream_fen",
@@ -88,9 +93,15 @@ def test_every_figure_is_explicit_and_corrections_are_audited(client, bureau_use
 
     bad = put_figures(client, bureau_user, applicant_id, online_retail_fen=30 * M,
                       agricultural_fen=12 * M, upstream_fen=12 * M + 1)
-    assert_problem(bad, 422, "upstream_exceeds_agricultural")
-    assert_problem(put_figures(client, bureau_user, applicant_id, online_retail_fen=30 * M,
-                               livestream_fen=5), 422, "livestream_not_a_base")
+    body = assert_problem(bad, 422, "invalid_figures")
+    assert [(p["field"], p["code"]) for p in body["problems"]] == [
+        ("upstream_fen", "upstream_exceeds_agricultural")]
+    assert list(body["errors"]) == ["upstream_fen"]
+    body = assert_problem(put_figures(client, bureau_user, applicant_id, online_retail_fen=30 * M,
+                                      specialty_fen=31 * M, livestream_fen=5), 422,
+                          "invalid_figures")
+    assert [p["code"] for p in body["problems"]] == ["specialty_exceeds_online_retail",
+                                                     "livestream_not_a_base"]
     no_reason = put_figures(client, bureau_user, applicant_id, online_retail_fen=30 * M,
                             agricultural_fen=12 * M, upstream_fen=11 * M)
     assert_problem(no_reason, 422, "change_reason_required")
@@ -184,8 +195,6 @@ def test_a_bases_external_live_sales_add_to_its_rooms(client, bureau_user, clock
     base_id = client.post("/api/v1/bureau/livestream-bases", json=base,
                           headers=bearer(bureau_user)).get_json()["id"]
     clock("2026-06-01T04:00")
-    from tests.orders.conftest import add_to_cart, checkout, owner_of
-
     add_to_cart(client, shopper, market["orange"], 1)
     order = checkout(client, shopper, channel="livestream", channel_ref="赣南好物直播间").get_json()
     part = order["seller_orders"][0]
@@ -205,8 +214,9 @@ def test_a_bases_external_live_sales_add_to_its_rooms(client, bureau_user, clock
     assert line["computed_fen"] == 100_000 * 100  # tier 1: first exceeds 20 M 元
     enterprise = register(client, bureau_user, uscc=valid_uscc(5002), name="某企业",
                           kind="enterprise", county_code="360722").get_json()
-    assert_problem(put_figures(client, bureau_user, enterprise["id"], livestream_fen=1), 422,
-                   "livestream_not_a_base")
+    body = assert_problem(put_figures(client, bureau_user, enterprise["id"], livestream_fen=1),
+                          422, "invalid_figures")
+    assert [p["code"] for p in body["problems"]] == ["livestream_not_a_base"]
 
 
 def test_lookup_by_uscc_or_name_prefix_finds_sellers_too(client, bureau_user, seller,

@@ -13,9 +13,8 @@ from pypdf import PdfReader
 from gannan.platform.extensions import db
 from gannan.reporting import render
 from gannan.reporting.models import MonthlyReport
-from tests.conftest import bearer
 from tests.factories import TraceBatchFactory
-from tests.orders.conftest import add_to_cart, checkout, owner_of
+from tests.helpers import add_to_cart, bearer, checkout, owner_of
 
 
 def shipped_at(client, clock, shopper, product, placed, shipped):

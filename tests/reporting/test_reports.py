@@ -7,15 +7,9 @@ import pytest
 from gannan.reporting.models import MonthlyReport, ReportStatus
 from gannan.reporting import metrics
 from gannan.platform.extensions import db
-from tests.conftest import bearer
-from tests.orders.conftest import owner_of
-from tests.platform.test_errors import assert_problem
-from tests.reporting.conftest import cod_sale
+from tests.helpers import SHANGHAI_ADDR, XINFENG, assert_problem, bearer, cod_sale, owner_of
 
-XINFENG = {"recipient": "刘芳", "phone": "13800001111", "county_code": "360722", "detail": "嘉定镇"}
 ZHANGGONG = {"recipient": "陈静", "phone": "13800002222", "county_code": "360702", "detail": "x"}
-SHANGHAI_ADDR = {"recipient": "王伟", "phone": "13800003333", "province": "上海", "city": "上海",
-                 "county": "浦东新区", "detail": "世纪大道"}
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import BRAND_KINDS, Certificate, CertificateKind, Product
-from gannan.platform.errors import Conflict, NotFound, ValidationFailed
+from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 
 # Public number formats; kinds not listed here are checked for length only.
@@ -20,7 +21,8 @@ NUMBER_FORMATS = {
 def certificate_or_404(seller_id: int, certificate_id: int) -> Certificate:
     certificate = db.session.get(Certificate, certificate_id)
     if certificate is None or certificate.seller_id != seller_id:
-        raise NotFound("No such certificate for this seller.", code="certificate_not_found")
+        raise NotFound("No such certificate for this seller.",
+                       code=CatalogErrorCode.CERTIFICATE_NOT_FOUND)
     return certificate
 
 
@@ -33,7 +35,7 @@ def _own_products(seller_id: int, product_ids: list[int]) -> list[Product]:
     if missing:
         raise ValidationFailed(
             f"Not products of this seller: {', '.join(map(str, missing))}.",
-            code="product_not_owned", field="product_ids",
+            code=CatalogErrorCode.PRODUCT_NOT_OWNED, field="product_ids",
         )
     return list(products)
 
@@ -44,21 +46,23 @@ def add_certificate(seller_id: int, data: dict[str, Any]) -> Certificate:
     rule = NUMBER_FORMATS.get(kind)
     if rule and not rule[0].match(number):
         raise ValidationFailed(f"A {kind.value} certificate number is {rule[1]}.",
-                               code="invalid_certificate_number", field="number")
+                               code=CatalogErrorCode.INVALID_CERTIFICATE_NUMBER, field="number")
     if data["valid_until"] < data["valid_from"]:
-        raise ValidationFailed("valid_until is before valid_from.", code="invalid_validity",
+        raise ValidationFailed("valid_until is before valid_from.",
+                               code=PlatformErrorCode.INVALID_VALIDITY,
                                field="valid_until")
     brand = (data.get("brand") or "").strip() or None
     if kind in BRAND_KINDS and brand is None:
         raise ValidationFailed("Name the regional brand this certificate covers.",
-                               code="brand_required", field="brand")
+                               code=CatalogErrorCode.BRAND_REQUIRED, field="brand")
     if kind not in BRAND_KINDS and brand is not None:
         raise ValidationFailed(f"A {kind.value} certificate does not license a brand.",
-                               code="brand_not_applicable", field="brand")
+                               code=CatalogErrorCode.BRAND_NOT_APPLICABLE, field="brand")
     duplicate = db.session.scalar(db.select(Certificate.id).where(
         Certificate.seller_id == seller_id, Certificate.kind == kind, Certificate.number == number))
     if duplicate:
-        raise Conflict("This certificate is already on file.", code="duplicate_certificate")
+        raise Conflict("This certificate is already on file.",
+                       code=CatalogErrorCode.DUPLICATE_CERTIFICATE)
     certificate = Certificate(
         seller_id=seller_id, kind=kind, number=number, issuer=data["issuer"].strip(),
         brand=brand, valid_from=data["valid_from"], valid_until=data["valid_until"],

@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import defaultload
 
 from gannan.catalog.categories import require_category
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import BRAND_KINDS, Product, ProductStatus, Sku
 from gannan.catalog.access import product_or_404
@@ -41,7 +42,7 @@ def create_product(data: dict[str, Any]) -> Product:
     repeated = sorted({c for c in codes if codes.count(c) > 1})
     if repeated:
         raise ValidationFailed(f"SKU code used twice: {', '.join(repeated)}.",
-                               code="duplicate_sku_code", field="skus")
+                               code=CatalogErrorCode.DUPLICATE_SKU_CODE, field="skus")
     agricultural = data.get("agricultural")
     product = Product(
         seller_id=data["seller_id"],
@@ -83,19 +84,21 @@ def _require_brand_cover(product: Product) -> None:
         raise Conflict(
             f"The regional brand {product.regional_brand} needs a valid brand licence or "
             "geographical-indication certificate covering this product.",
-            code="brand_licence_required",
+            code=CatalogErrorCode.BRAND_LICENCE_REQUIRED,
         )
 
 
 def publish_product(product_id: int) -> Product:
     product = product_or_404(product_id)
     if product.seller.status is not SellerStatus.APPROVED:
-        raise Conflict("Only an approved seller can publish.", code="seller_not_approved")
+        raise Conflict("Only an approved seller can publish.",
+                       code=CatalogErrorCode.SELLER_NOT_APPROVED)
     if product.status is ProductStatus.BLOCKED:
         raise Conflict(f"The product is blocked: {product.blocked_reason}",
-                       code="product_blocked")
+                       code=CatalogErrorCode.PRODUCT_BLOCKED)
     if not product.skus:
-        raise Conflict("A product needs at least one SKU to be sold.", code="no_skus")
+        raise Conflict("A product needs at least one SKU to be sold.",
+                       code=CatalogErrorCode.NO_SKUS)
     if product.regional_brand:
         _require_brand_cover(product)
     if product.status is not ProductStatus.PUBLISHED:
@@ -109,7 +112,8 @@ def publish_product(product_id: int) -> Product:
 def unpublish_product(product_id: int) -> Product:
     product = product_or_404(product_id)
     if product.status is ProductStatus.BLOCKED:
-        raise Conflict("A blocked product is already off sale.", code="product_blocked")
+        raise Conflict("A blocked product is already off sale.",
+                       code=CatalogErrorCode.PRODUCT_BLOCKED)
     if product.status is ProductStatus.PUBLISHED:
         product.status = ProductStatus.UNPUBLISHED
         queue_reindex([product.id])
@@ -123,7 +127,7 @@ def unpublish_product(product_id: int) -> Product:
 def sku_or_404(product_id: int, sku_id: int) -> Sku:
     sku = db.session.get(Sku, sku_id)
     if sku is None or sku.product_id != product_id:
-        raise NotFound("No such SKU in this product.", code="sku_not_found")
+        raise NotFound("No such SKU in this product.", code=CatalogErrorCode.SKU_NOT_FOUND)
     return sku
 
 
@@ -131,7 +135,7 @@ def add_sku(product_id: int, data: dict[str, Any]) -> Sku:
     product = product_or_404(product_id)
     if any(s.code == data["code"] for s in product.skus):
         raise Conflict(f"SKU code {data['code']} is already used in this product.",
-                       code="duplicate_sku_code")
+                       code=CatalogErrorCode.DUPLICATE_SKU_CODE)
     sku = _sku_from(data)
     product.skus.append(sku)
     queue_reindex([product.id])
@@ -178,7 +182,7 @@ def adjust_stock(product_id: int, sku_id: int, delta: int) -> Sku:
     if new_stock is None:
         db.session.rollback()
         raise Conflict(f"Only {sku.stock} in stock; cannot remove {-delta}.",
-                       code="insufficient_stock")
+                       code=CatalogErrorCode.INSUFFICIENT_STOCK)
     if sold_out_changed(new_stock, delta):
         queue_reindex([product_id])
     db.session.commit()

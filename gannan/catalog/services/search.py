@@ -9,6 +9,7 @@ from typing import Any
 from elasticsearch import ApiError, TransportError
 
 from gannan.catalog.categories import require_category
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import search_backend
 from gannan.catalog.search.base import SearchQuery
 from gannan.catalog.services.products import products_by_ids
@@ -24,7 +25,8 @@ MAX_RESULT_WINDOW = 10_000
 def search_products(args: dict[str, Any]) -> dict[str, Any]:
     low, high = args.get("min_price_fen"), args.get("max_price_fen")
     if low is not None and high is not None and low > high:
-        raise ValidationFailed("min_price_fen is above max_price_fen.", code="invalid_price_range",
+        raise ValidationFailed("min_price_fen is above max_price_fen.",
+                               code=CatalogErrorCode.INVALID_PRICE_RANGE,
                                field="min_price_fen")
     if args.get("category"):
         require_category(args["category"])
@@ -46,13 +48,14 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
     if query.page * query.page_size > MAX_RESULT_WINDOW:
         raise ValidationFailed(
             f"Results are browsable to the {MAX_RESULT_WINDOW}th; narrow the search instead.",
-            code="page_out_of_range", field="page")
+            code=CatalogErrorCode.PAGE_OUT_OF_RANGE, field="page")
     try:
         result = search_backend().search(query)
     except (ApiError, TransportError, sqlite3.Error) as exc:
         log.exception("search backend failed")
         raise ProblemError("Search is unavailable for a moment; try again.", status=503,
-                           code="search_unavailable", title="Search unavailable") from exc
+                           code=CatalogErrorCode.SEARCH_UNAVAILABLE,
+                           title="Search unavailable") from exc
     return {
         "items": products_by_ids(result.ids),
         "total": result.total,

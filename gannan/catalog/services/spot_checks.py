@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gannan.catalog.access import product_or_404
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import Product, ProductStatus, SpotCheck
 from gannan.catalog.services.trace import batch_by_code
@@ -17,7 +18,8 @@ def record_spot_check(actor: User, data: dict[str, Any]) -> SpotCheck:
     """Record a result; a failure takes the product off sale and out of search at once,
     blocks it until an admin lifts the block, and tells the seller."""
     if ("product_id" in data) == ("trace_code" in data):
-        raise ValidationFailed("Name either product_id or trace_code.", code="target_required",
+        raise ValidationFailed("Name either product_id or trace_code.",
+                               code=CatalogErrorCode.TARGET_REQUIRED,
                                field="product_id")
     batch = batch_by_code(data["trace_code"]) if "trace_code" in data else None
     product = batch.product if batch else product_or_404(data["product_id"])
@@ -47,7 +49,7 @@ def _block(product: Product, check: SpotCheck) -> None:
 def lift_block(product_id: int, reason: str) -> Product:
     product = product_or_404(product_id)
     if product.status is not ProductStatus.BLOCKED:
-        raise Conflict("The product is not blocked.", code="product_not_blocked")
+        raise Conflict("The product is not blocked.", code=CatalogErrorCode.PRODUCT_NOT_BLOCKED)
     product.status = ProductStatus.UNPUBLISHED
     product.blocked_reason = product.block_cause = None
     db.session.add(Notification(seller_id=product.seller_id, kind="block_lifted",

@@ -9,6 +9,7 @@ from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.access import product_or_404
+from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import Inspection, ProductStatus, SpotCheck, TraceBatch
 from gannan.catalog.signals import batch_traced
@@ -37,7 +38,7 @@ def trace_url(code: str) -> str:
 def _check_dates(data: dict[str, Any]) -> None:
     if not (data.get("harvest_date") or data.get("production_date")):
         raise ValidationFailed("Give the harvest date or the production date.",
-                               code="batch_date_required", field="harvest_date")
+                               code=CatalogErrorCode.BATCH_DATE_REQUIRED, field="harvest_date")
     today = shanghai_today()
     dated = [("harvest_date", data.get("harvest_date")),
              ("production_date", data.get("production_date")),
@@ -46,7 +47,8 @@ def _check_dates(data: dict[str, Any]) -> None:
               for i, x in enumerate(data.get("inspections", []))]
     for field, day in dated:
         if day and day > today:
-            raise ValidationFailed(f"{field} is in the future.", code="date_in_future",
+            raise ValidationFailed(f"{field} is in the future.",
+                                   code=CatalogErrorCode.DATE_IN_FUTURE,
                                    field=field)
 
 
@@ -111,7 +113,7 @@ def product_batches(product_id: int) -> list[TraceBatch]:
 def batch_by_code(code: str) -> TraceBatch:
     batch = db.session.scalar(db.select(TraceBatch).where(TraceBatch.trace_code == code.upper()))
     if batch is None:
-        raise NotFound("No batch has this trace code.", code="trace_code_not_found")
+        raise NotFound("No batch has this trace code.", code=CatalogErrorCode.TRACE_CODE_NOT_FOUND)
     return batch
 
 

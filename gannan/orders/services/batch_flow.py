@@ -18,6 +18,7 @@ from sqlalchemy import distinct, func
 from gannan.catalog.access import batch_or_404
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import ProductStatus, Sku, TraceBatch
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import Order, OrderLine, SellerOrder
 from gannan.platform.errors import Conflict, ValidationFailed
 from gannan.platform.extensions import db
@@ -38,7 +39,7 @@ def assign_batches(seller_order: SellerOrder, chosen: list[dict[str, int]] | Non
     strangers = sorted(set(chosen_by_line) - set(lines))
     if strangers:
         raise ValidationFailed(f"Lines {strangers} are not in this order.",
-                               code="line_not_in_order", field="lines")
+                               code=OrderErrorCode.LINE_NOT_IN_ORDER, field="lines")
     batches: dict[int, list[TraceBatch]] = {}
     for batch in db.session.scalars(db.select(TraceBatch).where(
             TraceBatch.product_id.in_({line.product_id for line in lines.values()}))
@@ -52,7 +53,7 @@ def assign_batches(seller_order: SellerOrder, chosen: list[dict[str, int]] | Non
             batch = next((b for b in options if b.id == chosen_by_line[line.id]), None)
             if batch is None:
                 raise ValidationFailed(f"Batch {chosen_by_line[line.id]} is not a batch of "
-                                       f"line {line.id}'s product.", code="batch_not_of_product",
+                                       f"line {line.id}'s product.", code=OrderErrorCode.BATCH_NOT_OF_PRODUCT,
                                        field="lines")
         elif len(shippable) == 1:
             batch = shippable[0]
@@ -63,11 +64,11 @@ def assign_batches(seller_order: SellerOrder, chosen: list[dict[str, int]] | Non
             continue
         if batch.recalled_at is not None:
             raise Conflict(f"Batch {batch.trace_code} is recalled and ships no more.",
-                           code="batch_recalled")
+                           code=OrderErrorCode.BATCH_RECALLED)
         line.batch_id = batch.id
     if missing:
         raise ValidationFailed(f"Say which batch lines {missing} are packed from "
-                               "(lines: [{line_id, batch_id}]).", code="batch_required",
+                               "(lines: [{line_id, batch_id}]).", code=OrderErrorCode.BATCH_REQUIRED,
                                field="lines")
 
 
@@ -117,7 +118,7 @@ def recall_batch(batch_id: int, actor: User, reason: str) -> TraceBatch:
     new batch, its buyers and its seller are notified."""
     batch = batch_or_404(batch_id)
     if batch.recalled_at is not None:
-        raise Conflict("This batch is already recalled.", code="already_recalled")
+        raise Conflict("This batch is already recalled.", code=OrderErrorCode.ALREADY_RECALLED)
     reason = reason.strip()
     batch.recalled_at, batch.recall_reason, batch.recalled_by_id = utcnow(), reason, actor.id
     product = batch.product

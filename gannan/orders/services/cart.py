@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gannan.catalog.access import is_listed
 from gannan.catalog.models import Sku
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import Cart, CartItem
 from gannan.platform.errors import Conflict, NotFound
 from gannan.platform.extensions import db
@@ -23,10 +24,10 @@ def cart_of(user_id: int) -> Cart:
 def require_buyable(sku: Sku | None, quantity: int) -> Sku:
     """The SKU if it is for sale in that quantity; else a 4xx saying why."""
     if sku is None or not is_listed(sku.product):
-        raise Conflict("This item is not for sale.", code="sku_unavailable")
+        raise Conflict("This item is not for sale.", code=OrderErrorCode.SKU_UNAVAILABLE)
     if sku.stock < quantity:
         raise Conflict(f"Only {sku.stock} left of {sku.product.title} {sku.spec}.",
-                       code="out_of_stock", sku_id=sku.id, available=sku.stock)
+                       code=OrderErrorCode.OUT_OF_STOCK, sku_id=sku.id, available=sku.stock)
     return sku
 
 
@@ -35,7 +36,8 @@ def add_item(user_id: int, sku_id: int, quantity: int) -> Cart:
     item = next((i for i in cart.items if i.sku_id == sku_id), None)
     total = quantity + (item.quantity if item else 0)
     if total > MAX_QUANTITY:
-        raise Conflict(f"At most {MAX_QUANTITY} of one item.", code="quantity_too_large")
+        raise Conflict(f"At most {MAX_QUANTITY} of one item.",
+                       code=OrderErrorCode.QUANTITY_TOO_LARGE)
     require_buyable(db.session.get(Sku, sku_id), total)
     if item:
         item.quantity = total
@@ -49,7 +51,7 @@ def _item(user_id: int, item_id: int) -> tuple[Cart, CartItem]:
     cart = cart_of(user_id)
     item = next((i for i in cart.items if i.id == item_id), None)
     if item is None:
-        raise NotFound("No such item in your cart.", code="cart_item_not_found")
+        raise NotFound("No such item in your cart.", code=OrderErrorCode.CART_ITEM_NOT_FOUND)
     return cart, item
 
 

@@ -3,7 +3,9 @@
 The event id is stored in the same transaction as the event's effects, so a second
 delivery finds it and changes nothing.  An event that cannot be applied yet (a
 refund of a payment whose success has not arrived) is refused with a 409 and not
-stored, so Stripe delivers it again later.
+stored, so Stripe delivers it again later.  Two deliveries of the same news under
+different event ids race on conditional writes, like any other request: the order
+becomes paid once, a refund is recorded once, and the loser is told to come again.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import create_refund
-from gannan.orders.models import Order, OrderStatus, Refund, WebhookEvent
-from gannan.orders.services.fulfilment import mark_paid
-from gannan.orders.services.refunds import allocate, apply_refund
+from gannan.orders.models import Order, OrderStatus, Refund, RefundStatus, WebhookEvent
+from gannan.orders.services.fulfilment import guarded_update, mark_paid
+from gannan.orders.services.refunds import end_if_fully_refunded, refundable_fen, reserve
 from gannan.orders.signals import refund_recorded
 from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
@@ -29,8 +32,7 @@ log = logging.getLogger(__name__)
 def _order_by_intent(intent_id: str | None) -> Order | None:
     if not intent_id:
         return None
-    return db.session.scalar(db.select(Order).where(Order.stripe_payment_intent_id == intent_id)
-                             .with_for_update(of=Order))
+    return db.session.scalar(db.select(Order).where(Order.stripe_payment_intent_id == intent_id))
 
 
 def _payment_succeeded(intent: dict[str, Any], when: datetime) -> str:
@@ -42,10 +44,14 @@ def _payment_succeeded(intent: dict[str, Any], when: datetime) -> str:
                   intent.get("amount_received"), order.total_fen)
         return "amount_mismatch"
     if order.status is OrderStatus.PENDING_PAYMENT:
-        for seller_order in order.seller_orders:
-            mark_paid(seller_order, when, f"stripe:{intent['id']}")
-        order.status, order.paid_at = OrderStatus.PAID, when
-        return "paid"
+        if guarded_update(order, OrderStatus.PENDING_PAYMENT, status=OrderStatus.PAID,
+                          paid_at=when):
+            for seller_order in order.seller_orders:
+                mark_paid(seller_order, when, f"stripe:{intent['id']}")
+            return "paid"
+        # Paid by another delivery, or expired or cancelled a moment ago: nothing is
+        # written yet, so start afresh and see which.
+        db.session.rollback()
     if order.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED):
         # The stock went back to the shelf; the money goes back to the buyer.
         create_refund(intent["id"], order.total_fen, f"late-payment-{order.id}")
@@ -72,11 +78,15 @@ def _charge_refunded(charge: dict[str, Any], when: datetime) -> str:
         return "unknown_payment_intent"
     if order.status is OrderStatus.PENDING_PAYMENT:
         raise Conflict("The payment's success has not arrived yet; deliver this event later.",
-                       code="event_out_of_order")
-    recorded = db.session.scalars(db.select(Refund.stripe_refund_id).where(
-        Refund.seller_order.has(order_id=order.id), Refund.stripe_refund_id.is_not(None)))
-    known = {stripe_id.split("/")[0] for stripe_id in recorded}
-    new = [r for r in (charge.get("refunds") or {}).get("data", []) if r["id"] not in known]
+                       code=OrderErrorCode.EVENT_OUT_OF_ORDER)
+    recorded = db.session.execute(db.select(Refund.id, Refund.stripe_refund_id).where(
+        Refund.seller_order.has(order_id=order.id))).all()
+    known = {stripe_id.split("/")[0] for _, stripe_id in recorded if stripe_id}
+    # Ours carry our key: a refund still pending here (Stripe answered, we have not
+    # marked it yet) is not one made in the dashboard.
+    ours = {f"refund-{refund_id}" for refund_id, _ in recorded} | {f"late-payment-{order.id}"}
+    new = [r for r in (charge.get("refunds") or {}).get("data", [])
+           if r["id"] not in known and (r.get("metadata") or {}).get("gannan_key") not in ours]
     for stripe_refund in new:
         _record_external_refund(order, stripe_refund, when)
     return f"recorded_{len(new)}_refunds"
@@ -85,19 +95,22 @@ def _charge_refunded(charge: dict[str, Any], when: datetime) -> str:
 def _record_external_refund(order: Order, stripe_refund: dict[str, Any], when: datetime) -> None:
     remaining = stripe_refund["amount"]
     for seller_order in order.seller_orders:
-        part = min(remaining, seller_order.paid_fen - seller_order.refunded_fen)
+        part = min(remaining, refundable_fen(seller_order.id))
         if part <= 0:
             continue
-        allocation = allocate(seller_order, part, None)
+        allocation = reserve(seller_order, part, None)
+        if allocation is None:  # another refund took it first: deliver again later
+            raise Conflict("Another refund of this order was made at the same moment; "
+                           "deliver this event again.", code=OrderErrorCode.CONCURRENT_UPDATE)
         # One Stripe refund may span seller orders: each part keeps the id, made unique.
         record = Refund(seller_order=seller_order, amount_fen=part,
-                        reason="refunded in Stripe",
+                        reason="refunded in Stripe", status=RefundStatus.SUCCEEDED,
                         stripe_refund_id=f"{stripe_refund['id']}/{seller_order.id}",
                         allocation={str(k): v for k, v in allocation.items()}, created_at=when)
         db.session.add(record)
-        apply_refund(seller_order, record, allocation, None)
         db.session.flush()
         refund_recorded.send(record, when=when)
+        end_if_fully_refunded(seller_order, None, f"refunded {part} fen in Stripe")
         remaining -= part
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import and_
 
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting import metrics
 from gannan.reporting.metrics import DESTINATIONS, MEASURES, L
 from gannan.reporting.metrics_service import MAX_MONTHS, _month, _names
@@ -33,9 +34,9 @@ def county_sales_metrics(county_code: str, first_text: str, last_text: str,
     channel|month."""
     first, last = _month(first_text, "from"), _month(last_text, "to")
     if last < first:
-        raise ValidationFailed("'to' is before 'from'.", code="invalid_period", field="to")
+        raise ValidationFailed("'to' is before 'from'.", code=ReportingErrorCode.INVALID_PERIOD, field="to")
     if len(metrics.months(first, last)) > MAX_MONTHS:
-        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code="range_too_long",
+        raise ValidationFailed(f"At most {MAX_MONTHS} months at once.", code=ReportingErrorCode.RANGE_TOO_LONG,
                                field="to")
     start, end = metrics.month_range(first, last)
     where = _where(county_code, start, end)

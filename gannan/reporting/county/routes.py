@@ -29,7 +29,6 @@ from gannan.reporting.schemas import (
     MetricsSchema,
 )
 
-BEARER = [{"bearerAuth": []}]
 
 county_blp = Blueprint("county", __name__,
                        url_prefix="/api/v1/counties/<string(length=6):county_code>",
@@ -51,7 +50,6 @@ class CountyMetricsSchema(MetricsSchema):
 class CountySalesMetrics(MethodView):
     @county_blp.arguments(CountyMetricsArgsSchema, location="query")
     @county_blp.response(200, CountyMetricsSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """The county's sales: products of the county's origin, months in Asia/Shanghai"""
         county = require_current_county(county_code)
@@ -62,7 +60,6 @@ class CountySalesMetrics(MethodView):
 class CountyLogisticsMetrics(MethodView):
     @county_blp.arguments(LogisticsArgsSchema, location="query")
     @county_blp.response(200, LogisticsSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """Parcels from the county: left within 24 hours, median hours, by township"""
         county = require_current_county(county_code)
@@ -73,7 +70,6 @@ class CountyLogisticsMetrics(MethodView):
 class CountyApplicants(MethodView):
     @county_blp.arguments(ApplicantQueryArgsSchema, location="query")
     @county_blp.response(200, ApplicantPageSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """The county's applicants in the bureau's register; ?q= a USCC or name prefix"""
         county = require_current_county(county_code)
@@ -88,7 +84,6 @@ class CountyApplicants(MethodView):
 class CountyApplicantLookup(MethodView):
     @county_blp.arguments(LookupArgsSchema, location="query")
     @county_blp.response(200, LookupSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """The county's applicants and sellers whose USCC or name starts with ?q="""
         return {"items": register.lookup(args["q"], require_current_county(county_code).code)}
@@ -97,7 +92,6 @@ class CountyApplicantLookup(MethodView):
 @county_blp.route("/applicants/<id:applicant_id>")
 class CountyApplicantDetail(MethodView):
     @county_blp.response(200, ApplicantDetailSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, county_code, applicant_id):
         """An applicant of the county: its sales here and its certified figures per year"""
         return register.applicant_detail(applicant_id, county_code)
@@ -107,7 +101,6 @@ class CountyApplicantDetail(MethodView):
 class CountyFigures(MethodView):
     @county_blp.arguments(FiguresArgsSchema, location="query")
     @county_blp.response(200, FiguresPageSchema)
-    @county_blp.doc(security=BEARER)
     def get(self, args, county_code):
         """The certified figures of the county's applicants for ?year="""
         county = require_current_county(county_code)

@@ -35,6 +35,7 @@ from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, User
 from gannan.platform.types import utcnow
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.register.models import (
     FIGURES,
     Applicant,
@@ -193,7 +194,7 @@ def read_cells(data: bytes, filename: str) -> Iterator[tuple[int, list[Any]]]:
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     if b"\x00" in data:
         raise ImportUnreadable("The file holds NUL bytes: it is not a CSV text file.",
-                               code="unreadable_file", field="file")
+                               code=ReportingErrorCode.UNREADABLE_FILE, field="file")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -201,12 +202,12 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             text = data.decode("gb18030")
         except UnicodeDecodeError as exc:
             raise ImportUnreadable("The CSV is neither UTF-8 nor GB18030 text.",
-                                   code="unreadable_file", field="file") from exc
+                                   code=ReportingErrorCode.UNREADABLE_FILE, field="file") from exc
     try:
         for number, cells in enumerate(csv.reader(io.StringIO(text, newline="")), start=1):
             yield number, cells
     except csv.Error as exc:
-        raise ImportUnreadable(f"The CSV cannot be read: {exc}.", code="unreadable_file",
+        raise ImportUnreadable(f"The CSV cannot be read: {exc}.", code=ReportingErrorCode.UNREADABLE_FILE,
                                field="file") from exc
 
 
@@ -218,14 +219,14 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_XLSX_UNPACKED:
             raise ImportUnreadable(f"The XLSX unpacks to {unpacked} bytes; at most "
-                                   f"{MAX_XLSX_UNPACKED}.", code="file_too_large",
+                                   f"{MAX_XLSX_UNPACKED}.", code=ReportingErrorCode.FILE_TOO_LARGE,
                                    field="file")
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportUnreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - any failure to open is an unreadable file
         raise ImportUnreadable("The file is not a readable XLSX workbook.",
-                               code="unreadable_file", field="file") from exc
+                               code=ReportingErrorCode.UNREADABLE_FILE, field="file") from exc
     try:
         sheet = workbook.worksheets[0]
         for number, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -233,7 +234,7 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     except ImportUnreadable:
         raise
     except Exception as exc:  # noqa: BLE001 - a malformed sheet part
-        raise ImportUnreadable("The XLSX worksheet cannot be read.", code="unreadable_file",
+        raise ImportUnreadable("The XLSX worksheet cannot be read.", code=ReportingErrorCode.UNREADABLE_FILE,
                                field="file") from exc
     finally:
         workbook.close()
@@ -489,12 +490,12 @@ def apply_import(plan: Plan, actor: User, reason: str | None) -> dict[str, Any]:
     the register without a reason, writes nothing."""
     if plan.problems:
         raise ValidationFailed(f"The file has {len(plan.problems)} problem(s); nothing was "
-                               "imported.", code="import_invalid",
+                               "imported.", code=ReportingErrorCode.IMPORT_INVALID,
                                problems=[p.to_dict() for p in plan.problems])
     reason = reason.strip() if reason and reason.strip() else None
     if plan.changes_existing and reason is None:
         raise ValidationFailed("This file changes recorded figures or applicants: say why "
-                               "(reason).", code="change_reason_required", field="reason",
+                               "(reason).", code=ReportingErrorCode.CHANGE_REASON_REQUIRED, field="reason",
                                changes=plan.summary()["changes"])
     summary = plan.summary()
     if not plan.changes_anything:

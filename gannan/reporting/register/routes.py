@@ -7,6 +7,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from gannan.platform.auth import Policy, any_of, require_user, role
+from gannan.platform.errors import PlatformErrorCode, ValidationFailed
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.reporting.register import imports, services
@@ -23,7 +24,6 @@ from gannan.reporting.register.schemas import (
     FiguresPageSchema,
     FiguresSchema,
     FiguresWriteSchema,
-    ImportFileSchema,
     ImportFormSchema,
     ImportListSchema,
     ImportResultSchema,
@@ -31,7 +31,6 @@ from gannan.reporting.register.schemas import (
     LookupSchema,
 )
 
-BEARER = [{"bearerAuth": []}]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 register_blp = Blueprint("register", __name__, url_prefix="/api/v1/bureau",
@@ -44,7 +43,6 @@ Policy(register_blp, default=any_of(role(Role.BUREAU), role(Role.PLATFORM_ADMIN)
 class Applicants(MethodView):
     @register_blp.arguments(ApplicantQueryArgsSchema, location="query")
     @register_blp.response(200, ApplicantPageSchema)
-    @register_blp.doc(security=BEARER)
     def get(self, args):
         """The register, by name; ?q= a USCC or name prefix, ?county=, ?kind="""
         page = paginate(services.list_applicants(q=args.get("q"), county=args.get("county"),
@@ -55,7 +53,6 @@ class Applicants(MethodView):
 
     @register_blp.arguments(ApplicantCreateSchema)
     @register_blp.response(201, ApplicantSchema)
-    @register_blp.doc(security=BEARER)
     def post(self, data):
         """Register an applicant (a seller's USCC alone registers that seller)"""
         return services.with_sellers([services.register_applicant(require_user(), data)])[0]
@@ -65,7 +62,6 @@ class Applicants(MethodView):
 class ApplicantLookup(MethodView):
     @register_blp.arguments(LookupArgsSchema, location="query")
     @register_blp.response(200, LookupSchema)
-    @register_blp.doc(security=BEARER)
     def get(self, args):
         """Applicants and sellers whose USCC or name starts with ?q= (at most 20)"""
         return {"items": services.lookup(args["q"])}
@@ -74,7 +70,6 @@ class ApplicantLookup(MethodView):
 @register_blp.route("/applicants/<id:applicant_id>")
 class ApplicantDetail(MethodView):
     @register_blp.response(200, ApplicantDetailSchema)
-    @register_blp.doc(security=BEARER)
     def get(self, applicant_id):
         """An applicant, its seller here, and per year its sales on this platform and its
         certified external figures: two parts and their sum"""
@@ -82,7 +77,6 @@ class ApplicantDetail(MethodView):
 
     @register_blp.arguments(ApplicantUpdateSchema)
     @register_blp.response(200, ApplicantSchema)
-    @register_blp.doc(security=BEARER)
     def patch(self, data, applicant_id):
         """Change name, kind or county, with a reason"""
         applicant = services.update_applicant(require_user(), applicant_id, data)
@@ -92,7 +86,6 @@ class ApplicantDetail(MethodView):
 @register_blp.route("/applicants/<id:applicant_id>/changes")
 class ApplicantChanges(MethodView):
     @register_blp.response(200, ChangeListSchema)
-    @register_blp.doc(security=BEARER)
     def get(self, applicant_id):
         """Who changed what in the register, when and why"""
         services.get_applicant(applicant_id)
@@ -103,7 +96,6 @@ class ApplicantChanges(MethodView):
 class ApplicantFigures(MethodView):
     @register_blp.arguments(FiguresWriteSchema)
     @register_blp.response(200, FiguresSchema)
-    @register_blp.doc(security=BEARER)
     def put(self, data, applicant_id, year):
         """Record the year's certified figures, each explicit (null: not reported)"""
         return services.record_figures(require_user(), services.get_applicant(applicant_id),
@@ -115,7 +107,6 @@ class ApplicantFigures(MethodView):
 class YearFigures(MethodView):
     @register_blp.arguments(FiguresArgsSchema, location="query")
     @register_blp.response(200, FiguresPageSchema)
-    @register_blp.doc(security=BEARER)
     def get(self, args):
         """Every applicant's certified figures of ?year="""
         return paginate(services.figures_query(args["year"]), args["page"], args["page_size"])
@@ -124,41 +115,37 @@ class YearFigures(MethodView):
 @register_blp.route("/imports")
 class Imports(MethodView):
     @register_blp.response(200, ImportListSchema)
-    @register_blp.doc(security=BEARER)
     def get(self):
         """The latest applied imports (a file that changed nothing leaves none)"""
         return {"items": services.recent_imports()}
 
-    @register_blp.arguments(ImportFormSchema, location="form")
-    @register_blp.arguments(ImportFileSchema, location="files")
+    @register_blp.arguments(ImportFormSchema, location="form",
+                            content_type="multipart/form-data")
     @register_blp.response(200, ImportResultSchema)
-    @register_blp.doc(security=BEARER)
-    def post(self, form, files):
+    def post(self, form):
         """Apply a year's figures from CSV or XLSX: all rows or none (422
         import_invalid lists every problem); a correction needs a reason"""
-        upload = files["file"]
-        return imports.run_import(require_user(), upload.read(), upload.filename or "upload",
-                                  form["year"], form["reason"], dry_run=False)
+        data, filename = _uploaded_file()
+        return imports.run_import(require_user(), data, filename, form["year"], form["reason"],
+                                  dry_run=False)
 
 
 @register_blp.route("/imports/check")
 class ImportCheck(MethodView):
-    @register_blp.arguments(ImportFormSchema, location="form")
-    @register_blp.arguments(ImportFileSchema, location="files")
+    @register_blp.arguments(ImportFormSchema, location="form",
+                            content_type="multipart/form-data")
     @register_blp.response(200, ImportResultSchema)
-    @register_blp.doc(security=BEARER)
-    def post(self, form, files):
+    def post(self, form):
         """Dry run: every row's problems with its row number, and what applying would
         create and change; writes nothing"""
-        upload = files["file"]
-        return imports.run_import(require_user(), upload.read(), upload.filename or "upload",
-                                  form["year"], form["reason"], dry_run=True)
+        data, filename = _uploaded_file()
+        return imports.run_import(require_user(), data, filename, form["year"], form["reason"],
+                                  dry_run=True)
 
 
 @register_blp.route("/imports/template.<any(csv, xlsx):extension>")
 class ImportTemplate(MethodView):
     @register_blp.response(200, description="The import template")
-    @register_blp.doc(security=BEARER)
     def get(self, extension):
         """The template to fill in: the columns, amounts in 元 (XLSX: with instructions)"""
         body, mimetype = ((imports.template_xlsx(), XLSX) if extension == "xlsx"
@@ -166,6 +153,16 @@ class ImportTemplate(MethodView):
         return Response(body, mimetype=mimetype, headers={
             "Content-Disposition": f'attachment; filename="certified-figures-template.'
                                    f'{extension}"'})
+
+
+def _uploaded_file() -> tuple[bytes, str]:
+    """The ``file`` part of the multipart body (its size bounded by
+    ``BUREAU_IMPORT_MAX_BYTES``)."""
+    upload = request.files.get("file")
+    if upload is None:
+        raise ValidationFailed("Attach the CSV or XLSX as the file part 'file'.",
+                               code=PlatformErrorCode.VALIDATION_ERROR, field="file")
+    return upload.read(), upload.filename or "upload"
 
 
 @register_blp.before_request

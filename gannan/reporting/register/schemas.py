@@ -150,13 +150,13 @@ class ChangeListSchema(Schema):
 
 
 class ImportFormSchema(Schema):
+    """One multipart/form-data body: the year, a reason, and the file."""
+
     year = fields.Integer(required=True, validate=YEAR)
     reason = text(2000, load_default=None, metadata={
         "description": "Required when the file corrects recorded figures or applicants"})
-
-
-class ImportFileSchema(Schema):
-    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or GB18030) or XLSX"})
+    file = Upload(load_default=None, metadata={
+        "description": "Required: the CSV (UTF-8 or GB18030) or XLSX, as a file part"})
 
 
 class ProblemRowSchema(Schema):

@@ -14,13 +14,14 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import Conflict, NotFound, ValidationFailed
+from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller, SellerKind, User
 from gannan.platform.services import validate_uscc
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
 from gannan.reporting.metrics import L, Month
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.models import LivestreamBase
 from gannan.reporting.register.models import (
     FIGURES,
@@ -56,7 +57,7 @@ def get_applicant(applicant_id: int, county_code: str | None = None) -> Applican
     """The applicant, or 404; with ``county_code``, only an applicant of that county."""
     applicant = db.session.get(Applicant, applicant_id)
     if applicant is None or (county_code and applicant.county_code != county_code):
-        raise NotFound("No such applicant.", code="applicant_not_found")
+        raise NotFound("No such applicant.", code=ReportingErrorCode.APPLICANT_NOT_FOUND)
     return applicant
 
 
@@ -85,7 +86,7 @@ def _audit(actor: User, applicant: Applicant, year: int | None, changes: dict[st
 def _check_kind(uscc: str, kind: ApplicantKind) -> None:
     if kind is ApplicantKind.PLATFORM and is_this_platform(uscc):
         raise ValidationFailed("This platform's award (1) comes from its own ledger; register "
-                               "other platforms only.", code="this_platform", field="uscc")
+                               "other platforms only.", code=ReportingErrorCode.THIS_PLATFORM, field="uscc")
 
 
 def register_applicant(actor: User, data: Mapping[str, Any]) -> Applicant:
@@ -96,14 +97,14 @@ def register_applicant(actor: User, data: Mapping[str, Any]) -> Applicant:
     missing = [k for k in ("name", "kind", "county_code") if not data.get(k)]
     if missing and seller is None:
         raise ValidationFailed(f"{missing[0]} is required (no seller has this USCC).",
-                               field=missing[0])
+                               code=PlatformErrorCode.VALIDATION_ERROR, field=missing[0])
     name = (data.get("name") or seller.name).strip()
     kind = ApplicantKind(data.get("kind") or kind_of_seller(seller))
     county = require_current_county(data.get("county_code") or seller.county_code)
     _check_kind(uscc, kind)
     if db.session.scalar(db.select(Applicant.id).where(Applicant.uscc == uscc)):
         raise Conflict("An applicant with this USCC is already registered.",
-                       code="applicant_exists")
+                       code=ReportingErrorCode.APPLICANT_EXISTS)
     applicant = Applicant(uscc=uscc, name=name, kind=kind, county_code=county.code)
     db.session.add(applicant)
     _audit(actor, applicant, None, {"name": [None, name], "kind": [None, kind.value],
@@ -114,7 +115,7 @@ def register_applicant(actor: User, data: Mapping[str, Any]) -> Applicant:
     except IntegrityError as exc:  # a concurrent registration won
         db.session.rollback()
         raise Conflict("An applicant with this USCC is already registered.",
-                       code="applicant_exists") from exc
+                       code=ReportingErrorCode.APPLICANT_EXISTS) from exc
     return applicant
 
 
@@ -152,7 +153,7 @@ def _plain(value: Any) -> Any:
 def _require_reason(reason: str | None) -> None:
     if not (reason and reason.strip()):
         raise ValidationFailed("Say why the register changes (reason).",
-                               code="change_reason_required", field="reason")
+                               code=ReportingErrorCode.CHANGE_REASON_REQUIRED, field="reason")
 
 
 def list_applicants(*, q: str | None = None, county: str | None = None,
@@ -251,6 +252,18 @@ def figure_problems(kind: ApplicantKind, values: Mapping[str, int | None],
     return problems
 
 
+def refuse_figures(problems: list[tuple[str, str, str]]) -> None:
+    """422 ``invalid_figures``: every rule the figures break, each with its own code (the
+    codes of an import's rows) in ``problems`` and by field in ``errors``."""
+    errors: dict[str, list[str]] = {}
+    for field, _, message in problems:
+        errors.setdefault(field, []).append(message)
+    raise ValidationFailed("; ".join(message for _, _, message in problems),
+                           code=ReportingErrorCode.INVALID_FIGURES, errors=errors,
+                           problems=[{"field": f, "code": c, "message": m}
+                                     for f, c, m in problems])
+
+
 def figures_of(applicant_id: int, year: int | None = None) -> list[CertifiedFigures]:
     query = db.select(CertifiedFigures).where(CertifiedFigures.applicant_id == applicant_id)
     if year is not None:
@@ -280,8 +293,7 @@ def record_figures(actor: User, applicant: Applicant, year: int,
     bases = len(bases_by_operator([applicant.uscc]).get(applicant.uscc, []))
     problems = figure_problems(applicant.kind, merged, bases)
     if problems:
-        field, code, message = problems[0]
-        raise ValidationFailed(message, code=code, field=field)
+        refuse_figures(problems)
     changes = figure_changes(row, values, note)
     if not changes:
         return row
@@ -299,7 +311,7 @@ def record_figures(actor: User, applicant: Applicant, year: int,
     except IntegrityError as exc:  # a concurrent first recording of the same year
         db.session.rollback()
         raise Conflict("These figures were recorded at the same time by someone else; "
-                       "reload and try again.", code="concurrent_change") from exc
+                       "reload and try again.", code=ReportingErrorCode.CONCURRENT_CHANGE) from exc
     return row
 
 

@@ -1,0 +1,71 @@
+"""gunicorn settings for the API: ``gunicorn -c gunicorn.conf.py`` (``make serve``).
+
+Every value can be set from the environment, as on a container platform:
+
+    GANNAN_BIND        where to listen (default 127.0.0.1:8000; 0.0.0.0:8000 behind a proxy)
+    WEB_CONCURRENCY    worker processes (default 2 per core, plus one, at most 8)
+    GUNICORN_THREADS   threads per worker (default 4: requests wait on PostgreSQL,
+                       Elasticsearch and Stripe more than they compute)
+    GUNICORN_TIMEOUT   seconds a worker may spend on one request before it is replaced
+    PROMETHEUS_MULTIPROC_DIR   where workers leave their metrics for /metrics to add up
+                       (default: a fresh directory under the system's temporary folder)
+
+The app itself reads its settings (DATABASE_URL, CELERY_BROKER_URL, ...) from the same
+environment; README.md, "Deployment", lists them.
+"""
+
+import os
+import tempfile
+
+wsgi_app = "gannan:create_app()"
+bind = os.environ.get("GANNAN_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (os.cpu_count() or 1) + 1, 8))
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Replace a worker now and then, so a slow leak cannot grow without bound.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+# The proxy in front (TRUSTED_PROXIES) sets X-Forwarded-*; ProxyFix in the app reads
+# them, so gunicorn itself trusts none.
+forwarded_allow_ips = ""
+proc_name = "gannan-api"
+# gunicorn's control socket is one fixed path per user: two servers on one host would
+# fight over it, and nothing here uses it.
+control_socket_disable = True
+
+# Metrics: each worker writes its own files, /metrics adds them up.  The directory must
+# be empty when the server starts (old files would be counted again).
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
+                      os.path.join(tempfile.gettempdir(), f"gannan-metrics-{os.getpid()}"))
+os.environ.setdefault("LOG_FORMAT", "json")
+
+# gunicorn's own lines (start, worker boots, timeouts) in the app's JSON format.
+accesslog = None  # the app logs every request itself, with its request id
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "gannan.platform.logs.JsonFormatter"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json",
+                            "stream": "ext://sys.stderr"}},
+    "loggers": {"gunicorn.error": {"handlers": ["stderr"], "level": "INFO",
+                                   "propagate": False}},
+    # The app puts its own handler on the root logger in each worker (gannan.platform.logs).
+    "root": {"level": "INFO", "handlers": []},
+}
+
+
+def on_starting(server):
+    path = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    os.makedirs(path, exist_ok=True)
+    for name in os.listdir(path):  # only prometheus_client's own files
+        if name.endswith(".db"):
+            os.unlink(os.path.join(path, name))
+
+
+def child_exit(server, worker):
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
