@@ -37,6 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_health(app)
     celery_init_app(app)
     logging.getLogger("gannan").setLevel(logging.INFO)
+    from gannan.web import init_app as init_web  # the pages; moves to gannan/app.py at merge
+
+    init_web(app)
     return app
 
 
