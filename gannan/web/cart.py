@@ -110,8 +110,7 @@ def cart():
 @blp.post("/cart/add")
 def add():
     user = require_user()
-    body = payload(request.form, ("sku_id", "quantity"), integers=("sku_id", "quantity"),
-                   keep_empty=("sku_id", "quantity"))
+    body = payload(request.form, ("sku_id", "quantity"), integers=("sku_id", "quantity"))
     try:
         data = load(CartItemCreateSchema(), body)
         carts.add_item(user.id, data["sku_id"], data["quantity"])
@@ -142,8 +141,7 @@ def update(item_id: int):
     user = require_user()
     try:
         data = load(CartItemUpdateSchema(), payload(request.form, ("quantity",),
-                                                    integers=("quantity",),
-                                                    keep_empty=("quantity",)))
+                                                    integers=("quantity",)))
         carts.set_quantity(user.id, item_id, data["quantity"])
     except FormInvalid as invalid:
         return render_cart(None, 422, {item_id: invalid.errors["quantity"]})

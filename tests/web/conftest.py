@@ -102,3 +102,43 @@ def count_queries():
 
 def text(response) -> str:
     return response.get_data(as_text=True)
+
+
+WEBHOOK_SECRET = "whsec_test_web"
+
+
+@pytest.fixture
+def stripe_on(app):
+    """Stripe on the real stripe-mock, with a test key (the pay page's test mode)."""
+    import os
+
+    from tests.services import need_stripe_mock
+
+    saved = {k: app.config.get(k) for k in ("STRIPE_API_KEY", "STRIPE_API_BASE",
+                                            "STRIPE_WEBHOOK_SECRET", "STRIPE_PUBLISHABLE_KEY")}
+    app.config.update(STRIPE_API_BASE=need_stripe_mock(),
+                      STRIPE_API_KEY=os.environ.get("STRIPE_API_KEY", "sk_test_gannan"),
+                      STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET, STRIPE_PUBLISHABLE_KEY="")
+    yield
+    app.config.update(saved)
+
+
+def send_succeeded(client, order) -> None:
+    """Stripe's signed ``payment_intent.succeeded`` for the order, as Stripe signs it."""
+    import hashlib
+    import hmac
+    import json
+    import time
+
+    created = int(time.time())
+    payload = json.dumps({
+        "id": f"evt_web_{order.id}", "object": "event", "type": "payment_intent.succeeded",
+        "created": created, "livemode": False, "data": {"object": {
+            "id": order.stripe_payment_intent_id, "object": "payment_intent",
+            "amount": order.total_fen, "amount_received": order.total_fen, "currency": "cny",
+            "status": "succeeded"}}}).encode()
+    signature = hmac.new(WEBHOOK_SECRET.encode(), f"{created}.".encode() + payload,
+                         hashlib.sha256).hexdigest()
+    response = client.post("/api/v1/payments/stripe/webhook", data=payload, headers={
+        "Stripe-Signature": f"t={created},v1={signature}", "Content-Type": "application/json"})
+    assert response.status_code == 200 and response.get_json()["outcome"] == "paid"
