@@ -49,6 +49,7 @@ class SellerPart:
 @dataclass
 class CartView:
     parts: list[SellerPart]
+    products: list = field(default_factory=list, repr=False)
 
     @property
     def items_total_fen(self) -> int:
@@ -76,7 +77,8 @@ def cart_view(cart: Cart) -> CartView:
     constant number of queries whatever the cart holds."""
     # One query loads every product (with seller, category, SKUs, certificates) into the
     # session, so ``item.sku.product`` below is found there instead of one query a line.
-    products_by_ids(sorted({item.sku.product_id for item in cart.items}))
+    # The view holds them: the session's identity map alone would let them be collected.
+    products = products_by_ids(sorted({item.sku.product_id for item in cart.items}))
     by_seller: dict[int, SellerPart] = {}
     for item in cart.items:
         product = item.sku.product
@@ -93,7 +95,7 @@ def cart_view(cart: Cart) -> CartView:
         part.shipping_fen = shipping_fee(
             rules.get(seller_id, DEFAULT_RULE), part.items_total_fen,
             any(line.item.sku.product.cold_chain for line in part.lines))
-    return CartView(parts=[by_seller[k] for k in sorted(by_seller)])
+    return CartView(parts=[by_seller[k] for k in sorted(by_seller)], products=products)
 
 
 def render_cart(message: str | None = None, status: int = 200, line_errors=None):
