@@ -3,6 +3,7 @@
 #   PostgreSQL 127.0.0.1:5432 (Debian package), Redis 127.0.0.1:6379 (Debian package),
 #   Elasticsearch 127.0.0.1:9200 (integ-test-zip from Maven Central),
 #   stripe-mock 127.0.0.1:12111 (go install, pinned).
+# It also installs chromium, chromium-driver and a CJK font (Debian) for tests/browser.
 #
 # Usage: bash .ci/services.sh [start|stop|status]
 #   start (default): install what is missing, start what is down, wait until healthy,
@@ -434,6 +435,9 @@ cmd_start() {
     [ "$(id -u)" = 0 ] || die "must run as root (apt-get, runuser, pg_ctlcluster)"
     with_lock start
     ensure_packages curl ca-certificates
+    # tests/browser: Debian's chromium and its driver; a CJK font so pages and
+    # screenshots show Chinese, not boxes.
+    ensure_packages chromium chromium-driver fonts-wqy-microhei
     local t0=$SECONDS
     pg_start
     redis_start
