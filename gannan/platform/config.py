@@ -158,6 +158,8 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "STRIPE_API_KEY": stripe_key,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # pk_…: the checkout page then takes cards with Stripe's Payment Element
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         # Ed25519 private key (PEM, PKCS#8) that signs certified reports; required in
         # production, generated into the instance folder in development.
         "REPORT_SIGNING_KEY": os.environ.get("REPORT_SIGNING_KEY", ""),
