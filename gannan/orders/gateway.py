@@ -22,11 +22,12 @@ class PaymentProviderError(ProblemError):
     status, code = 502, OrderErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
     title = "Payment provider unavailable"
 
-    def __init__(self, detail: str, cause: stripe.StripeError | None = None) -> None:
+    def __init__(self, detail: str, cause: stripe.StripeError | None = None,
+                 **extra: Any) -> None:
         # Stripe unreachable is an outage (503: retry, the order waits); an answer that
-        # refuses is a bad gateway (502).
+        # refuses is a bad gateway (502).  ``extra`` goes into the problem (refund_id).
         unreachable = isinstance(cause, stripe.APIConnectionError)
-        super().__init__(detail, status=503 if unreachable else None)
+        super().__init__(detail, status=503 if unreachable else None, **extra)
 
 
 def stripe_enabled() -> bool:
