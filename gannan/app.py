@@ -1,7 +1,7 @@
 """The composition root: the only module that knows every domain.
 
 ``create_app`` reads the settings, then lets each domain register itself, floor by
-floor (platform, catalog, orders, reporting), and binds Celery last, once every
+floor (platform, catalog, orders, money, reporting), and binds Celery last, once every
 domain has added its tasks and beat entries.
 """
 
@@ -13,12 +13,12 @@ from typing import Any
 
 from flask import Flask
 
-from gannan import catalog, orders, platform, reporting
+from gannan import catalog, money, orders, platform, reporting
 from gannan.platform.celery_app import celery_init_app
 from gannan.platform.config import settings_from_env
 
 #: Each domain's ``init_app``, in the order of the floors.
-DOMAINS = (platform, catalog, orders, reporting)
+DOMAINS = (platform, catalog, orders, money, reporting)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

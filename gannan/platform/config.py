@@ -128,6 +128,10 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "ORDER_PAYMENT_MINUTES": _env_int("ORDER_PAYMENT_MINUTES", 30),
         # Delivered orders the buyer does not confirm complete after this many days.
         "ORDER_AUTO_COMPLETE_DAYS": _env_int("ORDER_AUTO_COMPLETE_DAYS", 7),
+        # Money: completed orders are settled this many days later; commission (basis
+        # points) where no rate was set for the category or seller.
+        "MONEY_SETTLEMENT_DAYS": _env_int("MONEY_SETTLEMENT_DAYS", 7),
+        "MONEY_DEFAULT_COMMISSION_BP": _env_int("MONEY_DEFAULT_COMMISSION_BP", 500),
         # flask-smorest / OpenAPI
         "API_TITLE": "赣南特色产品 Marketplace API",
         "API_VERSION": "v1",
