@@ -34,3 +34,11 @@ class OrderErrorCode(ErrorCodeEnum):
     ALREADY_SHIPPED = "already_shipped"
     UNKNOWN_LINE = "unknown_line"
     REFUND_EXCEEDS_PAID = "refund_exceeds_paid"
+    # After-sales (售后).
+    AFTERSALES_NOT_FOUND = "after_sales_not_found"
+    NOT_DELIVERED = "not_delivered"
+    AFTERSALES_WINDOW_CLOSED = "after_sales_window_closed"
+    AFTERSALES_ALREADY_OPEN = "after_sales_already_open"
+    AMOUNT_EXCEEDS_REQUESTED = "amount_exceeds_requested"
+    TOO_MANY_PHOTOS = "too_many_photos"
+    ESCALATION_CLOSED = "escalation_closed"

@@ -5,7 +5,15 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gannan.orders.errors import OrderErrorCode
-from gannan.orders.models import Channel, OrderStatus, PaymentMethod, SellerOrderStatus
+from gannan.orders.models import (
+    AfterSalesKind,
+    AfterSalesReason,
+    AfterSalesStatus,
+    Channel,
+    OrderStatus,
+    PaymentMethod,
+    SellerOrderStatus,
+)
 from gannan.orders.services.cart import MAX_QUANTITY
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import PHONE_PATTERN, text
@@ -239,3 +247,94 @@ class WebhookResultSchema(Schema):
 
 OrderPageSchema = page_schema(OrderSchema, "OrderPage")
 SellerOrderPageSchema = page_schema(SellerOrderWithAddressSchema, "SellerOrderPage")
+
+
+# --- after-sales (售后) ------------------------------------------------------------------
+
+class AfterSalesCreateSchema(Schema):
+    kind = fields.Enum(AfterSalesKind, by_value=True, required=True)
+    reason = fields.Enum(AfterSalesReason, by_value=True, required=True)
+    description = text(2000, required=True)
+    amount_fen = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=1, max=10**15))
+    line_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(
+        min=1, max=2**31 - 1)), load_default=None, validate=validate.Length(min=1, max=100))
+
+
+class AfterSalesAcceptSchema(Schema):
+    amount_fen = fields.Integer(strict=True, load_default=None,
+                                validate=validate.Range(min=1, max=10**15),
+                                metadata={"description": "less than asked: a partial refund"})
+
+
+class AfterSalesRejectSchema(Schema):
+    reason = text(1000, required=True)
+
+
+class AfterSalesEscalateSchema(Schema):
+    note = text(1000, load_default=None)
+
+
+class AfterSalesArbitrateSchema(Schema):
+    refund = fields.Boolean(required=True)
+    amount_fen = fields.Integer(strict=True, load_default=None,
+                                validate=validate.Range(min=1, max=10**15))
+    note = text(1000, required=True)
+
+
+class AfterSalesReturnSchema(Schema):
+    carrier = text(40, required=True)
+    tracking_number = text(60, required=True)
+
+
+class AfterSalesPhotoUploadSchema(Schema):
+    photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class AfterSalesEventSchema(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AfterSalesPhotoSchema(Schema):
+    position = fields.Integer()
+    content_type = fields.String()
+
+
+class AfterSalesSchema(Schema):
+    id = fields.Integer()
+    seller_order_id = fields.Integer()
+    seller_id = fields.Integer()
+    buyer_id = fields.Integer()
+    kind = fields.Enum(AfterSalesKind, by_value=True)
+    reason = fields.Enum(AfterSalesReason, by_value=True)
+    description = fields.String()
+    requested_fen = fields.Integer()
+    line_ids = fields.List(fields.Integer())
+    status = fields.Enum(AfterSalesStatus, by_value=True)
+    agreed_fen = fields.Integer(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    return_carrier = fields.String(allow_none=True)
+    return_tracking_number = fields.String(allow_none=True)
+    refund_id = fields.Integer(allow_none=True)
+    respond_by = fields.DateTime()
+    escalate_by = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    photos = fields.List(fields.Nested(AfterSalesPhotoSchema))
+    events = fields.List(fields.Nested(AfterSalesEventSchema))
+
+
+class AfterSalesListSchema(Schema):
+    items = fields.List(fields.Nested(AfterSalesSchema))
+
+
+class AfterSalesListArgsSchema(PageArgsSchema):
+    status = fields.Enum(AfterSalesStatus, by_value=True)
+
+
+AfterSalesPageSchema = page_schema(AfterSalesSchema, "AfterSalesPage")

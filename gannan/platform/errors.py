@@ -45,6 +45,7 @@ class PlatformErrorCode(ErrorCodeEnum):
     INTERNAL_ERROR = "internal_error"
     DATABASE_UNAVAILABLE = "database_unavailable"
     PDF_FONT_MISSING = "pdf_font_missing"
+    UNSUPPORTED_IMAGE = "unsupported_image"
     # Accounts and tokens.
     TOKEN_EXPIRED = "token_expired"
     INVALID_TOKEN = "invalid_token"

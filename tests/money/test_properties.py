@@ -1,5 +1,5 @@
 """Property: whatever happens, in whatever order (Stripe payments, cash on delivery,
-partial refunds, completion, settlement runs), every movement of the money ledger
+partial refunds, after-sales refunds, completion, settlement runs), every movement of the money ledger
 balances and each seller's balance, summed from postings, equals what its orders say:
 paid online, less refunds, less the commission on the goods it kept."""
 
@@ -14,6 +14,7 @@ from gannan.money.models import CommissionTerms, Statement
 from gannan.money.services.commission import commission_of, set_rate
 from gannan.money.services.settlement import run_settlement
 from gannan.orders.models import PaymentMethod, SellerOrder
+from gannan.orders.services.aftersales import run_timeouts
 from gannan.orders.services.fulfilment import complete_delivered
 from gannan.platform.extensions import db
 from gannan.platform.types import shanghai_today, utcnow
@@ -31,7 +32,8 @@ from tests.helpers import (
 
 pytestmark = pytest.mark.stripe_mock
 
-OPS = st.lists(st.tuples(st.sampled_from(["cod", "stripe", "refund", "complete", "settle"]),
+OPS = st.lists(st.tuples(st.sampled_from(["cod", "stripe", "refund", "aftersales", "complete",
+                                          "settle"]),
                          st.integers(0, 2), st.integers(1, 100)), min_size=1, max_size=8)
 
 
@@ -82,6 +84,21 @@ def test_ledger_balances_under_any_sequence(stripe_on, client, shopper, market, 
                                        json={"amount_fen": max(1, left * amount // 100),
                                              "reason": "性质测试"}, headers=bearer(staff))
                 assert response.status_code == 201, response.get_json()
+        elif op == "aftersales":
+            so = db.session.scalar(db.select(SellerOrder).where(
+                SellerOrder.seller_id == product.seller_id, SellerOrder.delivered_at.is_not(None),
+                SellerOrder.paid_fen > SellerOrder.refunded_fen).order_by(SellerOrder.id.desc()))
+            if so is not None:
+                left = so.paid_fen - so.refunded_fen
+                opened = client.post(f"/api/v1/seller-orders/{so.id}/after-sales", json={
+                    "kind": "refund_only", "reason": "damaged_in_transit", "description": "压坏",
+                    "amount_fen": max(1, left * amount // 100)}, headers=bearer(shopper))
+                if opened.status_code == 201:
+                    if amount % 2:  # the seller accepts half; otherwise silence is consent
+                        client.post(f"/api/v1/after-sales/{opened.get_json()['id']}/accept",
+                                    json={"amount_fen": max(1, left * amount // 200)},
+                                    headers=bearer(staff))
+                    run_timeouts(utcnow() + timedelta(days=3))
         elif op == "complete":
             complete_delivered(utcnow() + timedelta(days=8))
         else:

@@ -1,7 +1,8 @@
 """Settlement: the ledger's unsettled movements of settleable orders become statements.
 
 A seller order is settleable ``MONEY_SETTLEMENT_DAYS`` after it completed (the buyer
-confirmed receipt, or it completed automatically), or once fully refunded.  A run
+confirmed receipt, or it completed automatically), or once fully refunded, and
+never while an after-sales request on it is open.  A run
 issues one statement per seller with anything to settle; a movement is settled once
 (``statement_lines.transaction_id`` is unique), so two runs at once cannot both
 settle it, and whatever happens to an order later lands in a later statement.
@@ -30,7 +31,12 @@ from gannan.money.models import (
     TransactionKind,
 )
 from gannan.money.services.ledger import post
-from gannan.orders.models import SellerOrder, SellerOrderStatus
+from gannan.orders.models import (
+    AFTERSALES_OPEN,
+    AfterSalesRequest,
+    SellerOrder,
+    SellerOrderStatus,
+)
 from gannan.platform.errors import NotFound
 from gannan.platform.extensions import db
 from gannan.platform.types import SHANGHAI, utcnow
@@ -43,11 +49,14 @@ ORDER_KINDS = (TransactionKind.SALE, TransactionKind.COD_SALE, TransactionKind.R
 def settleable_condition(as_of: datetime):
     """SQL condition on SellerOrder: may be settled at ``as_of``."""
     cutoff = as_of - timedelta(days=current_app.config["MONEY_SETTLEMENT_DAYS"])
-    return or_(
+    open_request = db.select(AfterSalesRequest.id).where(
+        AfterSalesRequest.seller_order_id == SellerOrder.id,
+        AfterSalesRequest.status.in_(AFTERSALES_OPEN))
+    return and_(~open_request.exists(), or_(
         and_(SellerOrder.completed_at.is_not(None), SellerOrder.completed_at <= cutoff),
         and_(SellerOrder.status == SellerOrderStatus.REFUNDED,
              SellerOrder.refunded_fen == SellerOrder.paid_fen),
-    )
+    ))
 
 
 def unsettled(as_of: datetime, seller_id: int | None = None) -> Select:
