@@ -13,6 +13,14 @@ class MoneyErrorCode(ErrorCodeEnum):
     # Statements.
     STATEMENT_NOT_FOUND = "statement_not_found"
     STATEMENT_IMMUTABLE = "statement_immutable"
+    # Payouts.
+    NO_PAYOUT = "no_payout"
+    WRONG_PAYOUT_METHOD = "wrong_payout_method"
+    PAYOUT_IN_PROGRESS = "payout_in_progress"
+    ALREADY_PAID = "already_paid"
+    PAYOUTS_NOT_CONFIGURED = "payouts_not_configured"
+    PAYOUT_ACCOUNT_NOT_FOUND = "payout_account_not_found"
+    PAYOUT_PROVIDER_UNAVAILABLE = "payout_provider_unavailable"
 
 
 class UnbalancedPostings(RuntimeError):

@@ -14,15 +14,18 @@ from gannan.money.schemas import (
     CommissionRatePageSchema,
     CommissionRateSchema,
     DownloadArgsSchema,
+    MarkPaidSchema,
+    PayoutAccountSchema,
+    PayoutSchema,
     SettlementRunSchema,
     StatementListArgsSchema,
     StatementListSchema,
     StatementPageSchema,
     StatementSchema,
 )
-from gannan.money.services import commission, ledger, settlement
+from gannan.money.services import commission, ledger, payouts, settlement
 from gannan.platform.auth import Policy, any_of, require_user, role, seller_member
-from gannan.platform.models import Role
+from gannan.platform.models import MemberRole, Role
 from gannan.platform.pagination import paginate
 
 admin = role(Role.PLATFORM_ADMIN)
@@ -33,6 +36,7 @@ def _seller_of_statement(view_args) -> int:
 
 
 seller_staff_or_admin = any_of(seller_member(), admin)
+seller_owner = seller_member(MemberRole.OWNER)
 statement_staff_or_admin = any_of(seller_member(seller_of=_seller_of_statement), admin)
 
 money_blp = Blueprint("money", __name__, url_prefix="/api/v1",
@@ -117,6 +121,39 @@ class StatementDownload(MethodView):
         return Response(body, mimetype=mimetype, headers={
             "Content-Disposition":
                 f'attachment; filename="{statement.number}.{args["format"]}"'})
+
+
+@money_blp.route("/admin/statements/<id:statement_id>/pay")
+class PayStatement(MethodView):
+    @money_blp.response(200, PayoutSchema)
+    def post(self, statement_id):
+        """Send the statement's payout to the seller's Stripe connected account (once;
+        the weekly run sends them by itself)"""
+        return payouts.pay_statement(statement_id, require_user().id)
+
+
+@money_blp.route("/admin/statements/<id:statement_id>/mark-paid")
+class MarkStatementPaid(MethodView):
+    @money_blp.arguments(MarkPaidSchema)
+    @money_blp.response(200, PayoutSchema)
+    def post(self, data, statement_id):
+        """Record the bank transfer that paid the statement (to the seller, or from it)"""
+        return payouts.mark_paid(statement_id, require_user().id, data["reference"])
+
+
+@money_blp.route("/sellers/<id:seller_id>/payout-account")
+@policy.allow(seller_staff_or_admin, "GET")
+@policy.allow(seller_owner, "POST")
+class SellerPayoutAccount(MethodView):
+    @money_blp.response(200, PayoutAccountSchema)
+    def get(self, seller_id):
+        """The seller's Stripe connected account, where payouts go"""
+        return payouts.payout_account(seller_id)
+
+    @money_blp.response(201, PayoutAccountSchema)
+    def post(self, seller_id):
+        """Open a Stripe connected account for payouts (the owner; once)"""
+        return payouts.connect_account(seller_id), 201
 
 
 BLUEPRINTS = (money_blp,)

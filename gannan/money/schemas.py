@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from gannan.money.models import PayoutMethod, PayoutStatus
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import text
 
@@ -49,8 +50,8 @@ class SettlementRunSchema(Schema):
 
 
 class PayoutSchema(Schema):
-    method = fields.String()
-    status = fields.String()
+    method = fields.Enum(PayoutMethod, by_value=True)
+    status = fields.Enum(PayoutStatus, by_value=True)
     amount_fen = fields.Integer()
     stripe_account_id = fields.String(allow_none=True)
     stripe_transfer_id = fields.String(allow_none=True)
@@ -81,7 +82,7 @@ class StatementSummarySchema(Schema):
     refunds_fen = fields.Integer()
     commission_fen = fields.Integer()
     net_fen = fields.Integer()
-    payout_method = fields.String()
+    payout_method = fields.Enum(PayoutMethod, by_value=True)
     issued_at = fields.DateTime()
     payout = fields.Nested(PayoutSchema, allow_none=True)
 

@@ -1,7 +1,8 @@
 """Property: whatever happens, in whatever order (Stripe payments, cash on delivery,
-partial refunds, after-sales refunds, completion, settlement runs), every movement of the money ledger
+partial refunds, after-sales refunds, completion, settlement runs, Stripe and bank
+payouts), every movement of the money ledger
 balances and each seller's balance, summed from postings, equals what its orders say:
-paid online, less refunds, less the commission on the goods it kept."""
+paid online, less refunds, less the commission on the goods it kept, less payouts."""
 
 from datetime import timedelta
 
@@ -10,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gannan.catalog.models import Sku
-from gannan.money.models import CommissionTerms, Statement
+from gannan.money.models import CommissionTerms, Payout, PayoutMethod, PayoutStatus, Statement
 from gannan.money.services.commission import commission_of, set_rate
+from gannan.money.services.payouts import connect_account, mark_paid, pay_statement
 from gannan.money.services.settlement import run_settlement
 from gannan.orders.models import PaymentMethod, SellerOrder
 from gannan.orders.services.aftersales import run_timeouts
@@ -33,7 +35,7 @@ from tests.helpers import (
 pytestmark = pytest.mark.stripe_mock
 
 OPS = st.lists(st.tuples(st.sampled_from(["cod", "stripe", "refund", "aftersales", "complete",
-                                          "settle"]),
+                                          "settle", "payout"]),
                          st.integers(0, 2), st.integers(1, 100)), min_size=1, max_size=8)
 
 
@@ -49,6 +51,8 @@ def expected_balances() -> dict[int, int]:
                          for line in so.lines)
         expected[so.seller_id] = expected.get(so.seller_id, 0) + online - so.refunded_fen \
             - commission
+    for payout in db.session.scalars(db.select(Payout).where(Payout.status == PayoutStatus.PAID)):
+        expected[payout.seller_id] -= payout.amount_fen
     return expected
 
 
@@ -60,6 +64,7 @@ def test_ledger_balances_under_any_sequence(stripe_on, client, shopper, market, 
     db.session.commit()
     if not db.session.scalar(db.select(CommissionTerms.seller_order_id).limit(1)):
         set_rate(admin.id, 317, shanghai_today(), category_id=category("navel_orange").id)
+        connect_account(market["orange"].seller_id)  # paid by Stripe; the others by bank
     products = [market["orange"], market["oil"], market["noodles"]]
     clock = [utcnow()]
     for op, which, amount in ops:
@@ -101,9 +106,16 @@ def test_ledger_balances_under_any_sequence(stripe_on, client, shopper, market, 
                     run_timeouts(utcnow() + timedelta(days=3))
         elif op == "complete":
             complete_delivered(utcnow() + timedelta(days=8))
-        else:
+        elif op == "settle":
             clock[0] += timedelta(days=10)
             run_settlement(clock[0] + timedelta(days=30))
+        else:
+            for payout in db.session.scalars(db.select(Payout).where(
+                    Payout.status == PayoutStatus.PENDING)).all():
+                if payout.method is PayoutMethod.STRIPE:
+                    pay_statement(payout.statement_id)
+                else:
+                    mark_paid(payout.statement_id, admin.id, f"BANK-{payout.statement_id}")
         db.session.expire_all()
         balances = money_invariants()  # every movement balanced
         expected = expected_balances()

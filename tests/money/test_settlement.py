@@ -140,6 +140,8 @@ def test_sellers_read_and_download_their_statements(client, three_sales, seller,
     assert [s["id"] for s in listed["items"]] == [ours["id"]]
     detail = client.get(f"/api/v1/statements/{ours['id']}", headers=staff).get_json()
     assert [line["kind"] for line in detail["lines"]] == ["cod_sale"]
+    assert detail["payout_method"] == "receivable"
+    assert detail["payout"]["status"] == "pending"
     assert sum(line["net_fen"] for line in detail["lines"]) == detail["net_fen"]
 
     data = client.get(f"/api/v1/statements/{ours['id']}/download?format=csv", headers=staff)

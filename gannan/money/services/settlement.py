@@ -19,6 +19,7 @@ from sqlalchemy import Select, and_, or_
 from sqlalchemy.exc import IntegrityError
 
 from gannan.money.errors import MoneyErrorCode
+from gannan.money.gateway import stripe_enabled
 from gannan.money.models import (
     Account,
     MoneyTransaction,
@@ -119,7 +120,7 @@ def issue_statement(seller_id: int, transaction_ids: list[int], as_of: datetime,
     net = totals["net"]
     account = db.session.get(PayoutAccount, seller_id)
     method = (PayoutMethod.NONE if net == 0 else PayoutMethod.RECEIVABLE if net < 0
-              else PayoutMethod.STRIPE if account and current_app.config.get("STRIPE_API_KEY")
+              else PayoutMethod.STRIPE if account and stripe_enabled()
               else PayoutMethod.BANK_TRANSFER)
     local = as_of.astimezone(SHANGHAI)
     statement = Statement(
