@@ -72,3 +72,12 @@ def request_buyer(view_args: dict[str, Any]) -> None:
 
 request_seller_staff = seller_member(seller_of=_seller_of_request)
 request_parties = any_of(request_buyer, request_seller_staff, admin)
+
+
+def _seller_of_review(view_args: dict[str, Any]) -> int:
+    from gannan.orders.services.reviews import review_or_404
+
+    return review_or_404(view_args["review_id"]).seller_id
+
+
+review_seller_staff = seller_member(seller_of=_seller_of_review)

@@ -42,3 +42,9 @@ class OrderErrorCode(ErrorCodeEnum):
     AMOUNT_EXCEEDS_REQUESTED = "amount_exceeds_requested"
     TOO_MANY_PHOTOS = "too_many_photos"
     ESCALATION_CLOSED = "escalation_closed"
+    # Reviews.
+    REVIEW_NOT_FOUND = "review_not_found"
+    ORDER_NOT_COMPLETED = "order_not_completed"
+    ALREADY_REVIEWED = "already_reviewed"
+    LINES_TO_RATE = "lines_to_rate"
+    ALREADY_REPLIED = "already_replied"

@@ -357,3 +357,52 @@ class AfterSalesEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     request: Mapped[AfterSalesRequest] = relationship(back_populates="events")
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+class Review(db.Model):
+    """A buyer's review of a completed seller order: the seller's rating and one per
+    line, once (verified purchase by construction).  Hidden, never deleted."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("seller_order_id"),
+        CheckConstraint("seller_rating BETWEEN 1 AND 5", name="seller_rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    seller_rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    lines: Mapped[list[ReviewLine]] = relationship(
+        back_populates="review", order_by="ReviewLine.id", lazy="selectin")
+
+    @property
+    def verified_purchase(self) -> bool:
+        return True  # only the buyer of a completed order can write one
+
+
+class ReviewLine(db.Model):
+    __tablename__ = "review_lines"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    rating: Mapped[int] = mapped_column(Integer)
+
+    review: Mapped[Review] = relationship(back_populates="lines")

@@ -338,3 +338,58 @@ class AfterSalesListArgsSchema(PageArgsSchema):
 
 
 AfterSalesPageSchema = page_schema(AfterSalesSchema, "AfterSalesPage")
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+class ReviewLineRatingSchema(Schema):
+    line_id = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=2**31 - 1))
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+
+class ReviewCreateSchema(Schema):
+    seller_rating = fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(min=1, max=5))
+    lines = fields.List(fields.Nested(ReviewLineRatingSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+    text = text(2000, required=True)
+
+
+class ReviewReplySchema(Schema):
+    text = text(2000, required=True)
+
+
+class ReviewHideSchema(Schema):
+    reason = text(500, required=True)
+
+
+class ReviewLineSchema(Schema):
+    order_line_id = fields.Integer()
+    product_id = fields.Integer()
+    title = fields.String()
+    rating = fields.Integer()
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    seller_order_id = fields.Integer()
+    seller_id = fields.Integer()
+    seller_rating = fields.Integer()
+    text = fields.String()
+    verified_purchase = fields.Boolean()
+    created_at = fields.DateTime()
+    reply = fields.String(allow_none=True)
+    replied_at = fields.DateTime(allow_none=True)
+    hidden = fields.Boolean()
+    hidden_reason = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ReviewLineSchema))
+
+
+class ProductReviewsSchema(Schema):
+    rating = fields.Float(allow_none=True, metadata={"description": "mean of visible ratings"})
+    rating_count = fields.Integer()
+    items = fields.List(fields.Nested(ReviewSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
