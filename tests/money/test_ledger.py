@@ -14,7 +14,6 @@ from gannan.money.models import (
     TransactionKind,
 )
 from gannan.money.services.commission import rate_for, set_rate
-from gannan.orders.models import SellerOrder
 from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
 from gannan.platform.types import shanghai_today
