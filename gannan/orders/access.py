@@ -81,3 +81,10 @@ def _seller_of_review(view_args: dict[str, Any]) -> int:
 
 
 review_seller_staff = seller_member(seller_of=_seller_of_review)
+
+
+def review_author(view_args: dict[str, Any]) -> None:
+    from gannan.orders.services.reviews import review_or_404
+
+    if review_or_404(view_args["review_id"]).buyer_id != require_user().id:
+        raise Forbidden("This is another shopper's review.", code=OrderErrorCode.NOT_ORDER_BUYER)

@@ -388,6 +388,8 @@ class Review(db.Model):
 
     lines: Mapped[list[ReviewLine]] = relationship(
         back_populates="review", order_by="ReviewLine.id", lazy="selectin")
+    photos: Mapped[list[ReviewPhoto]] = relationship(
+        order_by="ReviewPhoto.position", lazy="selectin")
 
     @property
     def verified_purchase(self) -> bool:
@@ -406,3 +408,18 @@ class ReviewLine(db.Model):
     rating: Mapped[int] = mapped_column(Integer)
 
     review: Mapped[Review] = relationship(back_populates="lines")
+
+
+class ReviewPhoto(db.Model):
+    """One of at most six photos of a review (as for after-sales requests)."""
+
+    __tablename__ = "review_photos"
+    __table_args__ = (UniqueConstraint("review_id", "position"),
+                      CheckConstraint("position >= 0 AND position < 6", name="at_most_six"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

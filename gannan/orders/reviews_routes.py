@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import Response, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -9,6 +10,7 @@ from gannan.catalog.access import product_or_404
 from gannan.catalog.services.ratings import rating_of
 from gannan.orders import access
 from gannan.orders.schemas import (
+    AfterSalesPhotoUploadSchema,
     ProductReviewsSchema,
     ReviewCreateSchema,
     ReviewHideSchema,
@@ -64,3 +66,33 @@ class HideReview(MethodView):
     def post(self, data, review_id):
         """Hide an abusive review, saying why (it is kept); its ratings stop counting"""
         return reviews.hide(review_id, require_user().id, data["reason"])
+
+
+MAX_PHOTO_REQUEST = 6 * 1024 * 1024
+
+
+@reviews_blp.route("/reviews/<id:review_id>/photos")
+@policy.allow(access.review_author)
+class ReviewPhotos(MethodView):
+    @reviews_blp.arguments(AfterSalesPhotoUploadSchema, location="files")
+    @reviews_blp.response(201, ReviewSchema)
+    def post(self, files, review_id):
+        """Add a photo to your review (JPEG, PNG or WebP, at most 5 MB, six in all);
+        its metadata (EXIF location) is removed"""
+        return reviews.add_photo(review_id, files["photo"].read(MAX_PHOTO_REQUEST))
+
+
+@reviews_blp.route("/reviews/<id:review_id>/photos/<int:position>")
+@policy.allow(public)
+class ReviewPhoto(MethodView):
+    @reviews_blp.response(200)
+    def get(self, review_id, position):
+        """A photo of a visible review"""
+        data, mimetype = reviews.photo(review_id, position)
+        return Response(data, mimetype=mimetype)
+
+
+@reviews_blp.before_request
+def _allow_photo_uploads() -> None:
+    if request.endpoint == "reviews.ReviewPhotos":
+        request.max_content_length = MAX_PHOTO_REQUEST

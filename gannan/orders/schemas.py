@@ -384,6 +384,7 @@ class ReviewSchema(Schema):
     hidden = fields.Boolean()
     hidden_reason = fields.String(allow_none=True)
     lines = fields.List(fields.Nested(ReviewLineSchema))
+    photos = fields.List(fields.Nested(AfterSalesPhotoSchema))
 
 
 class ProductReviewsSchema(Schema):

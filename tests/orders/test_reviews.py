@@ -68,3 +68,34 @@ def test_ratings_replies_and_hiding(client, shopper, market, seller, admin):
     assert_problem(client.post(f"/api/v1/admin/reviews/{one['id']}/hide",
                                json={"reason": "x"}, headers=staff), 403, "forbidden")
     assert_problem(client.get("/api/v1/products/999999/reviews"), 404, "product_not_found")
+
+
+def test_review_photos_lose_their_exif_and_hide_with_the_review(client, shopper, market,
+                                                                 seller, admin):
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (32, 32), (240, 150, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (25.0, 50.0, 0.0), 3: "E", 4: (114.0, 56.0, 0.0)}
+    original = io.BytesIO()
+    image.save(original, format="PNG", exif=exif)
+    assert Image.open(io.BytesIO(original.getvalue())).getexif()
+
+    part = completed(client, shopper, {market["orange"]: 1})
+    written = review(client, shopper, part).get_json()
+    path = f"/api/v1/reviews/{written['id']}/photos"
+    assert_problem(client.post(path, data={"photo": (io.BytesIO(original.getvalue()), "a.png")},
+                               headers=bearer(owner_of(seller.id)),
+                               content_type="multipart/form-data"), 403, "not_order_buyer")
+    added = client.post(path, data={"photo": (io.BytesIO(original.getvalue()), "a.png")},
+                        headers=bearer(shopper), content_type="multipart/form-data")
+    assert added.status_code == 201, added.get_json()
+    assert added.get_json()["photos"] == [{"position": 0, "content_type": "image/png"}]
+    shown = client.get(f"{path}/0")  # anyone may see a visible review's photos
+    assert shown.status_code == 200 and shown.mimetype == "image/png"
+    assert not Image.open(io.BytesIO(shown.get_data())).getexif()
+    client.post(f"/api/v1/admin/reviews/{written['id']}/hide", json={"reason": "广告"},
+                headers=bearer(admin))
+    assert_problem(client.get(f"{path}/0"), 404, "not_found")

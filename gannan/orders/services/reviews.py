@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 
 from gannan.catalog.services.ratings import add_rating
 from gannan.orders.errors import OrderErrorCode
-from gannan.orders.models import Review, ReviewLine, SellerOrderStatus
+from gannan.orders.models import Review, ReviewLine, ReviewPhoto, SellerOrderStatus
 from gannan.orders.services.fulfilment import seller_order_or_404
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
+from gannan.platform.storage import clean_image, storage
 from gannan.platform.types import utcnow
 
 
@@ -81,6 +82,39 @@ def hide(review_id: int, actor_id: int, reason: str) -> Review:
     db.session.commit()
     db.session.refresh(review)
     return review
+
+
+MAX_PHOTOS = 6
+
+
+def add_photo(review_id: int, data: bytes) -> Review:
+    """A photo (JPEG, PNG or WebP, at most 5 MB), re-encoded without its EXIF."""
+    review = review_or_404(review_id)
+    if len(review.photos) >= MAX_PHOTOS:
+        raise Conflict(f"At most {MAX_PHOTOS} photos.", code=OrderErrorCode.TOO_MANY_PHOTOS)
+    cleaned, mimetype = clean_image(data)
+    store = storage()
+    key = store.save(cleaned, "." + mimetype.split("/")[1])
+    db.session.add(ReviewPhoto(review_id=review.id, position=len(review.photos),
+                               storage_key=key, content_type=mimetype))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another upload took the place
+        db.session.rollback()
+        store.delete(key)
+        raise Conflict(f"At most {MAX_PHOTOS} photos; try again.",
+                       code=OrderErrorCode.TOO_MANY_PHOTOS) from None
+    db.session.refresh(review)
+    return review
+
+
+def photo(review_id: int, position: int) -> tuple[bytes, str]:
+    """A photo of a visible review (a hidden review's photos are hidden too)."""
+    review = review_or_404(review_id)
+    found = next((p for p in review.photos if p.position == position), None)
+    if found is None or review.hidden:
+        raise NotFound("No such photo.")
+    return storage().read(found.storage_key), found.content_type
 
 
 def product_reviews(product_id: int):
