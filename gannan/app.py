@@ -1,8 +1,9 @@
 """The composition root: the only module that knows every domain.
 
 ``create_app`` reads the settings, then lets each domain register itself, floor by
-floor (platform, catalog, orders, reporting), and binds Celery last, once every
-domain has added its tasks and beat entries.
+floor (platform, catalog, orders, then money and reporting, which listen to orders;
+the pages in web on top), and binds Celery last, once every domain has added its
+tasks and beat entries.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from typing import Any
 
 from flask import Flask
 
-from gannan import catalog, orders, platform, reporting
+from gannan import catalog, money, orders, platform, reporting, web
 from gannan.platform.celery_app import celery_init_app
 from gannan.platform.config import settings_from_env
 
-#: Each domain's ``init_app``, in the order of the floors.
-DOMAINS = (platform, catalog, orders, reporting)
+#: Each domain's ``init_app``, in the order of the floors; the pages sit on top.
+DOMAINS = (platform, catalog, orders, money, reporting, web)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

@@ -37,6 +37,7 @@ def app(tmp_path_factory):
         **TEST_CONFIG,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url(tmp_path_factory)),
         "SEARCH_INDEX_PATH": str(tmp_path_factory.mktemp("search") / "index.sqlite3"),
+        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     })
     with app.app_context():
         reset_schema()

@@ -206,3 +206,39 @@ def reset_schema() -> None:
     with db.engine.begin() as conn:
         conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     upgrade()
+
+
+# --- money --------------------------------------------------------------------------------
+
+def money_invariants() -> dict[int, int]:
+    """Check the money ledger: every transaction balances, every seller posting belongs
+    to the transaction's seller.  Returns {seller_id: balance_fen} summed from postings."""
+    from sqlalchemy import func
+
+    from gannan.money.models import Account, MoneyTransaction, Posting
+    from gannan.platform.extensions import db
+
+    unbalanced = db.session.execute(
+        db.select(Posting.transaction_id, func.sum(Posting.amount_fen))
+        .group_by(Posting.transaction_id).having(func.sum(Posting.amount_fen) != 0)).all()
+    assert unbalanced == []
+    strays = db.session.scalar(
+        db.select(func.count()).select_from(Posting)
+        .join(MoneyTransaction, MoneyTransaction.id == Posting.transaction_id)
+        .where(Posting.seller_id.is_not(None), Posting.seller_id != MoneyTransaction.seller_id))
+    assert strays == 0
+    rows = db.session.execute(
+        db.select(Posting.seller_id, func.sum(Posting.amount_fen))
+        .where(Posting.account.in_([Account.SELLER_PAYABLE, Account.COD_CASH_HELD]))
+        .group_by(Posting.seller_id)).all()
+    return {seller_id: -int(total) for seller_id, total in rows}
+
+
+def ship_and_deliver(client, seller_order_id, staff_user, cash=True):
+    staff = bearer(staff_user)
+    path = f"/api/v1/seller-orders/{seller_order_id}"
+    shipped = client.post(f"{path}/ship", json={"carrier": "EMS", "tracking_number": "1"},
+                          headers=staff)
+    assert shipped.status_code == 200, shipped.get_json()
+    delivered = client.post(f"{path}/deliver", json={"cash_collected": cash}, headers=staff)
+    assert delivered.status_code == 200, delivered.get_json()

@@ -264,3 +264,14 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ProductRating(db.Model):
+    """A product's rating from its visible reviews (orders keeps the reviews and moves
+    these sums through :mod:`gannan.catalog.services.ratings`)."""
+
+    __tablename__ = "product_ratings"
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
+    rating_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0)

@@ -52,3 +52,39 @@ query_seller_staff = seller_member(seller_of=_seller_in_query)
 order_buyer_or_admin = any_of(order_buyer, admin)
 seller_order_parties = any_of(seller_order_staff, seller_order_buyer, admin)
 seller_order_staff_or_admin = any_of(seller_order_staff, admin)
+
+
+# --- after-sales ------------------------------------------------------------------------
+
+def _seller_of_request(view_args: dict[str, Any]) -> int:
+    from gannan.orders.services.aftersales import request_or_404
+
+    return request_or_404(view_args["request_id"]).seller_id
+
+
+def request_buyer(view_args: dict[str, Any]) -> None:
+    from gannan.orders.services.aftersales import request_or_404
+
+    if request_or_404(view_args["request_id"]).buyer_id != require_user().id:
+        raise Forbidden("This is another shopper's request.",
+                        code=OrderErrorCode.NOT_ORDER_BUYER)
+
+
+request_seller_staff = seller_member(seller_of=_seller_of_request)
+request_parties = any_of(request_buyer, request_seller_staff, admin)
+
+
+def _seller_of_review(view_args: dict[str, Any]) -> int:
+    from gannan.orders.services.reviews import review_or_404
+
+    return review_or_404(view_args["review_id"]).seller_id
+
+
+review_seller_staff = seller_member(seller_of=_seller_of_review)
+
+
+def review_author(view_args: dict[str, Any]) -> None:
+    from gannan.orders.services.reviews import review_or_404
+
+    if review_or_404(view_args["review_id"]).buyer_id != require_user().id:
+        raise Forbidden("This is another shopper's review.", code=OrderErrorCode.NOT_ORDER_BUYER)

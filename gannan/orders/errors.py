@@ -35,6 +35,20 @@ class OrderErrorCode(ErrorCodeEnum):
     UNKNOWN_LINE = "unknown_line"
     REFUND_EXCEEDS_PAID = "refund_exceeds_paid"
     CONCURRENT_UPDATE = "concurrent_update"
+    # After-sales (售后).
+    AFTERSALES_NOT_FOUND = "after_sales_not_found"
+    NOT_DELIVERED = "not_delivered"
+    AFTERSALES_WINDOW_CLOSED = "after_sales_window_closed"
+    AFTERSALES_ALREADY_OPEN = "after_sales_already_open"
+    AMOUNT_EXCEEDS_REQUESTED = "amount_exceeds_requested"
+    TOO_MANY_PHOTOS = "too_many_photos"
+    ESCALATION_CLOSED = "escalation_closed"
+    # Reviews.
+    REVIEW_NOT_FOUND = "review_not_found"
+    ORDER_NOT_COMPLETED = "order_not_completed"
+    ALREADY_REVIEWED = "already_reviewed"
+    LINES_TO_RATE = "lines_to_rate"
+    ALREADY_REPLIED = "already_replied"
     # Where each batch went (流向) and recalls.
     LINE_NOT_IN_ORDER = "line_not_in_order"
     BATCH_NOT_OF_PRODUCT = "batch_not_of_product"

@@ -22,11 +22,12 @@ class PaymentProviderError(ProblemError):
     status, code = 502, OrderErrorCode.PAYMENT_PROVIDER_UNAVAILABLE
     title = "Payment provider unavailable"
 
-    def __init__(self, detail: str, cause: stripe.StripeError | None = None) -> None:
+    def __init__(self, detail: str, cause: stripe.StripeError | None = None,
+                 **extra: Any) -> None:
         # Stripe unreachable is an outage (503: retry, the order waits); an answer that
-        # refuses is a bad gateway (502).
+        # refuses is a bad gateway (502).  ``extra`` goes into the problem (refund_id).
         unreachable = isinstance(cause, stripe.APIConnectionError)
-        super().__init__(detail, status=503 if unreachable else None)
+        super().__init__(detail, status=503 if unreachable else None, **extra)
 
 
 def stripe_enabled() -> bool:
@@ -54,6 +55,24 @@ def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[
         raise PaymentProviderError(f"Stripe did not create the payment: {exc.user_message or exc}",
                                    exc) from exc
     return intent.id, intent.client_secret
+
+
+def confirm_payment_intent(intent_id: str, payment_method: str) -> str:
+    """Confirm an intent on the server with ``payment_method``; returns its status.
+
+    Production pages confirm in the browser with Stripe's Payment Element; this is for
+    a test key (Stripe's test cards, stripe-mock), where no browser form can load.  What
+    makes the order paid is still the signed ``payment_intent.succeeded`` webhook.
+    """
+    try:
+        intent = _client().v1.payment_intents.confirm(
+            intent_id, params={"payment_method": payment_method},
+            options={"idempotency_key": f"{intent_id}-confirm-{payment_method}"},
+        )
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe did not confirm the payment: {exc.user_message or exc}",
+                                   ) from exc
+    return intent.status
 
 
 def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str) -> str:

@@ -265,3 +265,173 @@ class ShippingRule(db.Model):
     flat_fee_fen: Mapped[int] = mapped_column(Integer)
     free_above_fen: Mapped[int | None] = mapped_column(Integer, nullable=True)
     cold_chain_surcharge_fen: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- after-sales (售后) ------------------------------------------------------------------
+
+class AfterSalesKind(str, enum.Enum):
+    REFUND_ONLY = "refund_only"
+    RETURN_AND_REFUND = "return_and_refund"
+
+
+class AfterSalesReason(str, enum.Enum):
+    QUALITY = "quality"
+    DAMAGED_IN_TRANSIT = "damaged_in_transit"
+    WRONG_ITEM = "wrong_item"
+    NOT_RECEIVED = "not_received"
+
+
+class AfterSalesStatus(str, enum.Enum):
+    REQUESTED = "requested"  # waiting for the seller (48 h, then accepted)
+    ACCEPTED = "accepted"  # the refund is due (made at once; retried if Stripe failed)
+    AWAITING_RETURN = "awaiting_return"  # accepted; the buyer sends the goods back
+    RETURN_SHIPPED = "return_shipped"  # tracking number given; the seller confirms receipt
+    REJECTED = "rejected"  # the buyer may escalate (for a few days)
+    ESCALATED = "escalated"  # a platform admin arbitrates
+    REFUNDED = "refunded"  # ended in a refund (the existing refund path)
+    CLOSED = "closed"  # ended without one (rejection upheld, not escalated, withdrawn)
+
+
+#: Statuses in which a request is still open: the order cannot be settled meanwhile.
+AFTERSALES_OPEN = (AfterSalesStatus.REQUESTED, AfterSalesStatus.ACCEPTED,
+                   AfterSalesStatus.AWAITING_RETURN,
+                   AfterSalesStatus.RETURN_SHIPPED, AfterSalesStatus.REJECTED,
+                   AfterSalesStatus.ESCALATED)
+
+
+class AfterSalesRequest(db.Model):
+    """A buyer's request about a delivered seller order.  Its status moves only by
+    conditional UPDATEs (from the status it was read in), each with an event."""
+
+    __tablename__ = "after_sales_requests"
+    __table_args__ = (
+        CheckConstraint("requested_fen > 0", name="requested_positive"),
+        CheckConstraint("agreed_fen IS NULL OR agreed_fen > 0", name="agreed_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id"), index=True)
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    kind: Mapped[AfterSalesKind] = mapped_column(_enum(AfterSalesKind, "after_sales_kind"))
+    reason: Mapped[AfterSalesReason] = mapped_column(
+        _enum(AfterSalesReason, "after_sales_reason"))
+    description: Mapped[str] = mapped_column(Text)
+    requested_fen: Mapped[int] = mapped_column(BigInteger)
+    line_ids: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[AfterSalesStatus] = mapped_column(
+        _enum(AfterSalesStatus, "after_sales_status"), index=True)
+    agreed_fen: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    rejection_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    return_carrier: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    return_tracking_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), nullable=True)
+    respond_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    escalate_by: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    seller_order: Mapped[SellerOrder] = relationship()
+    events: Mapped[list[AfterSalesEvent]] = relationship(
+        back_populates="request", order_by="AfterSalesEvent.id", lazy="selectin")
+    photos: Mapped[list[AfterSalesPhoto]] = relationship(
+        order_by="AfterSalesPhoto.position", lazy="selectin")
+
+
+class AfterSalesPhoto(db.Model):
+    """One of at most six photos; (request, position) is unique, so two uploads at
+    once cannot both take the sixth place."""
+
+    __tablename__ = "after_sales_photos"
+    __table_args__ = (UniqueConstraint("request_id", "position"),
+                      CheckConstraint("position >= 0 AND position < 6", name="at_most_six"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("after_sales_requests.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AfterSalesEvent(db.Model):
+    """Every step of a request: from, to, who (None: the system's time-outs), when."""
+
+    __tablename__ = "after_sales_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("after_sales_requests.id"), index=True)
+    action: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[AfterSalesRequest] = relationship(back_populates="events")
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+class Review(db.Model):
+    """A buyer's review of a completed seller order: the seller's rating and one per
+    line, once (verified purchase by construction).  Hidden, never deleted."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("seller_order_id"),
+        CheckConstraint("seller_rating BETWEEN 1 AND 5", name="seller_rating_range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seller_order_id: Mapped[int] = mapped_column(ForeignKey("seller_orders.id"))
+    seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    seller_rating: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+    lines: Mapped[list[ReviewLine]] = relationship(
+        back_populates="review", order_by="ReviewLine.id", lazy="selectin")
+    photos: Mapped[list[ReviewPhoto]] = relationship(
+        order_by="ReviewPhoto.position", lazy="selectin")
+
+    @property
+    def verified_purchase(self) -> bool:
+        return True  # only the buyer of a completed order can write one
+
+
+class ReviewLine(db.Model):
+    __tablename__ = "review_lines"
+    __table_args__ = (CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id"), unique=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    rating: Mapped[int] = mapped_column(Integer)
+
+    review: Mapped[Review] = relationship(back_populates="lines")
+
+
+class ReviewPhoto(db.Model):
+    """One of at most six photos of a review (as for after-sales requests)."""
+
+    __tablename__ = "review_photos"
+    __table_args__ = (UniqueConstraint("review_id", "position"),
+                      CheckConstraint("position >= 0 AND position < 6", name="at_most_six"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    storage_key: Mapped[str] = mapped_column(String(80))
+    content_type: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -6,6 +6,9 @@ from marshmallow import Schema, fields, validate
 
 from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import (
+    AfterSalesKind,
+    AfterSalesReason,
+    AfterSalesStatus,
     Channel,
     OrderStatus,
     PaymentMethod,
@@ -304,3 +307,150 @@ class RecallListSchema(Schema):
     recalled_at = fields.DateTime(allow_none=True)
     recall_reason = fields.String(allow_none=True)
     items = fields.List(fields.Nested(RecallLineSchema))
+
+
+# --- after-sales (售后) ------------------------------------------------------------------
+
+class AfterSalesCreateSchema(Schema):
+    kind = fields.Enum(AfterSalesKind, by_value=True, required=True)
+    reason = fields.Enum(AfterSalesReason, by_value=True, required=True)
+    description = text(2000, required=True)
+    amount_fen = fields.Integer(required=True, strict=True,
+                                validate=validate.Range(min=1, max=10**15))
+    line_ids = fields.List(fields.Integer(strict=True, validate=validate.Range(
+        min=1, max=2**31 - 1)), load_default=None, validate=validate.Length(min=1, max=100))
+
+
+class AfterSalesAcceptSchema(Schema):
+    amount_fen = fields.Integer(strict=True, load_default=None,
+                                validate=validate.Range(min=1, max=10**15),
+                                metadata={"description": "less than asked: a partial refund"})
+
+
+class AfterSalesRejectSchema(Schema):
+    reason = text(1000, required=True)
+
+
+class AfterSalesEscalateSchema(Schema):
+    note = text(1000, load_default=None)
+
+
+class AfterSalesArbitrateSchema(Schema):
+    refund = fields.Boolean(required=True)
+    amount_fen = fields.Integer(strict=True, load_default=None,
+                                validate=validate.Range(min=1, max=10**15))
+    note = text(1000, required=True)
+
+
+class AfterSalesReturnSchema(Schema):
+    carrier = text(40, required=True)
+    tracking_number = text(60, required=True)
+
+
+class AfterSalesPhotoUploadSchema(Schema):
+    photo = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
+
+
+class AfterSalesEventSchema(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    note = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class AfterSalesPhotoSchema(Schema):
+    position = fields.Integer()
+    content_type = fields.String()
+
+
+class AfterSalesSchema(Schema):
+    id = fields.Integer()
+    seller_order_id = fields.Integer()
+    seller_id = fields.Integer()
+    buyer_id = fields.Integer()
+    kind = fields.Enum(AfterSalesKind, by_value=True)
+    reason = fields.Enum(AfterSalesReason, by_value=True)
+    description = fields.String()
+    requested_fen = fields.Integer()
+    line_ids = fields.List(fields.Integer())
+    status = fields.Enum(AfterSalesStatus, by_value=True)
+    agreed_fen = fields.Integer(allow_none=True)
+    rejection_reason = fields.String(allow_none=True)
+    return_carrier = fields.String(allow_none=True)
+    return_tracking_number = fields.String(allow_none=True)
+    refund_id = fields.Integer(allow_none=True)
+    respond_by = fields.DateTime()
+    escalate_by = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    photos = fields.List(fields.Nested(AfterSalesPhotoSchema))
+    events = fields.List(fields.Nested(AfterSalesEventSchema))
+
+
+class AfterSalesListSchema(Schema):
+    items = fields.List(fields.Nested(AfterSalesSchema))
+
+
+class AfterSalesListArgsSchema(PageArgsSchema):
+    status = fields.Enum(AfterSalesStatus, by_value=True)
+
+
+AfterSalesPageSchema = page_schema(AfterSalesSchema, "AfterSalesPage")
+
+
+# --- reviews ---------------------------------------------------------------------------
+
+class ReviewLineRatingSchema(Schema):
+    line_id = fields.Integer(required=True, strict=True, validate=validate.Range(
+        min=1, max=2**31 - 1))
+    rating = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=5))
+
+
+class ReviewCreateSchema(Schema):
+    seller_rating = fields.Integer(required=True, strict=True,
+                                   validate=validate.Range(min=1, max=5))
+    lines = fields.List(fields.Nested(ReviewLineRatingSchema), required=True,
+                        validate=validate.Length(min=1, max=100))
+    text = text(2000, required=True)
+
+
+class ReviewReplySchema(Schema):
+    text = text(2000, required=True)
+
+
+class ReviewHideSchema(Schema):
+    reason = text(500, required=True)
+
+
+class ReviewLineSchema(Schema):
+    order_line_id = fields.Integer()
+    product_id = fields.Integer()
+    title = fields.String()
+    rating = fields.Integer()
+
+
+class ReviewSchema(Schema):
+    id = fields.Integer()
+    seller_order_id = fields.Integer()
+    seller_id = fields.Integer()
+    seller_rating = fields.Integer()
+    text = fields.String()
+    verified_purchase = fields.Boolean()
+    created_at = fields.DateTime()
+    reply = fields.String(allow_none=True)
+    replied_at = fields.DateTime(allow_none=True)
+    hidden = fields.Boolean()
+    hidden_reason = fields.String(allow_none=True)
+    lines = fields.List(fields.Nested(ReviewLineSchema))
+    photos = fields.List(fields.Nested(AfterSalesPhotoSchema))
+
+
+class ProductReviewsSchema(Schema):
+    rating = fields.Float(allow_none=True, metadata={"description": "mean of visible ratings"})
+    rating_count = fields.Integer()
+    items = fields.List(fields.Nested(ReviewSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()

@@ -30,7 +30,17 @@ def settle_refunds() -> list[int]:
     return settle_pending()
 
 
+@shared_task(name="orders.after_sales_timeouts", ignore_result=True)
+def after_sales_timeouts() -> dict[str, list[int]]:
+    """Unanswered requests are accepted, unescalated rejections closed, failed refunds
+    retried."""
+    from gannan.orders.services.aftersales import run_timeouts
+
+    return run_timeouts()
+
+
 BEAT_SCHEDULE = {
+    "orders-after-sales-timeouts": {"task": "orders.after_sales_timeouts", "schedule": 600.0},
     "orders-expire-unpaid": {"task": "orders.expire_unpaid", "schedule": 60.0},
     "orders-complete-delivered": {"task": "orders.complete_delivered", "schedule": 3600.0},
     "orders-settle-refunds": {"task": "orders.settle_refunds", "schedule": 60.0},

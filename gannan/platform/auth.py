@@ -107,6 +107,13 @@ def current_user() -> User | None:
     return user
 
 
+def set_request_user(user: User | None) -> None:
+    """Name the caller of this request when it is not a bearer token: the pages
+    (gannan.web) sign people in with a session cookie and hand the account over here,
+    so every Policy rule applies to pages unchanged."""
+    request._gannan_user = user
+
+
 def require_user() -> User:
     user = current_user()
     if user is None:

@@ -158,6 +158,8 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "STRIPE_API_KEY": stripe_key,
         "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
         "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+        # pk_…: the checkout page then takes cards with Stripe's Payment Element
+        "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
         # Ed25519 private key (PEM, PKCS#8) that signs certified reports; required in
         # production, generated into the instance folder in development.
         "REPORT_SIGNING_KEY": os.environ.get("REPORT_SIGNING_KEY", ""),
@@ -178,6 +180,19 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "ORDER_PAYMENT_MINUTES": _env_int("ORDER_PAYMENT_MINUTES", 30),
         # Delivered orders the buyer does not confirm complete after this many days.
         "ORDER_AUTO_COMPLETE_DAYS": _env_int("ORDER_AUTO_COMPLETE_DAYS", 7),
+        # Money: completed orders are settled this many days later; commission (basis
+        # points) where no rate was set for the category or seller.
+        # After-sales: a buyer may open a request this many days after delivery; a
+        # seller has this many hours to answer (then it is accepted); a rejected buyer
+        # may escalate for this many days.
+        "AFTERSALES_WINDOW_DAYS": _env_int("AFTERSALES_WINDOW_DAYS", 7),
+        "AFTERSALES_RESPONSE_HOURS": _env_int("AFTERSALES_RESPONSE_HOURS", 48),
+        "AFTERSALES_ESCALATION_DAYS": _env_int("AFTERSALES_ESCALATION_DAYS", 3),
+        # Uploaded photos: "local" (files under MEDIA_ROOT); see gannan/platform/storage.py
+        "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(Path(instance_path) / "media"),
+        "MONEY_SETTLEMENT_DAYS": _env_int("MONEY_SETTLEMENT_DAYS", 7),
+        "MONEY_DEFAULT_COMMISSION_BP": _env_int("MONEY_DEFAULT_COMMISSION_BP", 500),
         # flask-smorest / OpenAPI
         "API_TITLE": "赣南特色产品 Marketplace API",
         "API_VERSION": "v1",

@@ -50,6 +50,7 @@ class PlatformErrorCode(ErrorCodeEnum):
     NOT_READY = "not_ready"
     TASK_QUEUE_UNAVAILABLE = "task_queue_unavailable"
     PDF_FONT_MISSING = "pdf_font_missing"
+    UNSUPPORTED_IMAGE = "unsupported_image"
     # Accounts and tokens.
     TOKEN_EXPIRED = "token_expired"
     INVALID_TOKEN = "invalid_token"

@@ -67,8 +67,17 @@ def _login_limit() -> str:
 
 def _login_email_key() -> str:
     body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
     return f"login-email:{str(email).strip().lower()}" if email else "login-email:-"
+
+
+#: Per client address and per account, so neither can be brute-forced; shared by the
+#: token endpoint and the sign-in page (gannan.web), so one cannot be used to dodge the
+#: other's limit.
+LOGIN_LIMITS = [
+    limiter.shared_limit(_login_limit, scope="login"),
+    limiter.shared_limit(_login_limit, scope="login-email", key_func=_login_email_key),
+]
 
 
 @auth_blp.route("/auth/register")
@@ -84,11 +93,7 @@ class Register(MethodView):
 @auth_blp.route("/auth/token")
 @auth_policy.allow(public)
 class Token(MethodView):
-    # Per client address and per account, so neither can be brute-forced.
-    decorators = [
-        limiter.limit(_login_limit),
-        limiter.limit(_login_limit, key_func=_login_email_key),
-    ]
+    decorators = LOGIN_LIMITS
 
     @auth_blp.arguments(TokenRequestSchema)
     @auth_blp.response(200, TokenSchema)

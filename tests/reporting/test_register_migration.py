@@ -1,4 +1,4 @@
-"""Revision 0010 moves external sales recorded by seller into the register and back,
+"""Revision 0011 moves external sales recorded by seller into the register and back,
 on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def _seed_before_the_register() -> dict[str, int]:
 def round_trip(url: str) -> None:
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        upgrade(revision="0006")
-        seeded = _seed_before_the_register()
         upgrade(revision="0010")
+        seeded = _seed_before_the_register()
+        upgrade(revision="0011")
         conn = db.session.connection()
         applicants = conn.execute(sa.text(
             "SELECT uscc, name, kind, county_code FROM applicants ORDER BY uscc")).all()
@@ -68,7 +68,7 @@ def round_trip(url: str) -> None:
         assert "external_sales" not in sa.inspect(conn).get_table_names()
         db.session.commit()
 
-        downgrade(revision="0006")
+        downgrade(revision="0010")
         conn = db.session.connection()
         back = conn.execute(sa.text(
             "SELECT seller_id, year, online_fen, agricultural_fen, upstream_fen, note "

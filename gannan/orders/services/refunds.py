@@ -194,9 +194,11 @@ def _settle(refund_id: int) -> tuple[Refund, bool]:
         try:
             stripe_refund_id = create_refund(intent_id, amount_fen, f"refund-{refund_id}")
         except PaymentProviderError as exc:
-            raise PaymentProviderError(
+            retried = PaymentProviderError(
                 f"{exc.detail} The refund is recorded and will be sent to Stripe again.",
-                refund_id=refund_id) from exc
+                refund_id=refund_id)
+            retried.status = exc.status  # 503 when Stripe was unreachable, 502 if it refused
+            raise retried from exc
     if not guarded_update(record, RefundStatus.PENDING, status=RefundStatus.SUCCEEDED,
                           stripe_refund_id=stripe_refund_id):
         db.session.rollback()  # settled meanwhile by another request or worker

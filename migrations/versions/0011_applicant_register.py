@@ -8,8 +8,8 @@ kept, the Ganzhou specialty and live-stream figures are not reported (NULL).  Th
 downgrade writes back the figures of applicants that are sellers, a figure not
 reported as 0 (the old table had no way to say it), and loses the rest of the register.
 
-Revision ID: 0010
-Revises: 0006
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-11-30 16:05:20.756554
 
 """
@@ -18,8 +18,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0006'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
@@ -150,7 +150,7 @@ def _move_external_sales_into_the_register():
                 applicant_id=ids[row['uscc']], year=None, actor_id=row['recorded_by_id'],
                 changes={'name': [None, row['name']], 'kind': [None, kind],
                          'county_code': [None, row['county_code']]},
-                reason='registered from external_sales (migration 0010)',
+                reason='registered from external_sales (migration 0011)',
                 created_at=row['recorded_at']))
         bind.execute(figures.insert().values(
             applicant_id=ids[row['uscc']], year=row['year'],
@@ -162,7 +162,7 @@ def _move_external_sales_into_the_register():
             changes={'online_retail_fen': [None, row['online_fen']],
                      'agricultural_fen': [None, row['agricultural_fen']],
                      'upstream_fen': [None, row['upstream_fen']]},
-            reason='moved from external_sales (migration 0010)', created_at=row['recorded_at']))
+            reason='moved from external_sales (migration 0011)', created_at=row['recorded_at']))
 
 
 def downgrade():

@@ -1,0 +1,1 @@
+"""Business actions of money: commission, the ledger, settlement, payouts."""

@@ -1,0 +1,135 @@
+"""Payouts: a statement's net amount to the seller's Stripe connected account, or by
+bank transfer marked paid by an admin (also a seller paying back what it owes).
+
+A payout moves pending/failed → sending → paid by conditional UPDATEs, so of any
+number of concurrent attempts exactly one sends the transfer; the transfer's
+idempotency key is derived from the statement id, so even a retry after a crash
+cannot pay twice at Stripe.  The ledger posting is written with the final UPDATE.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+
+from gannan.money import gateway
+from gannan.money.errors import MoneyErrorCode
+from gannan.money.models import (
+    Account,
+    Payout,
+    PayoutAccount,
+    PayoutMethod,
+    PayoutStatus,
+    TransactionKind,
+)
+from gannan.money.services.ledger import post
+from gannan.platform.errors import Conflict, NotFound, ProblemError
+from gannan.platform.extensions import db
+from gannan.platform.types import utcnow
+
+P = PayoutStatus
+
+
+def payout_or_404(statement_id: int) -> Payout:
+    payout = db.session.get(Payout, statement_id)
+    if payout is None:
+        raise NotFound("This statement has nothing to pay either way.",
+                       code=MoneyErrorCode.NO_PAYOUT)
+    return payout
+
+
+def payout_account(seller_id: int) -> PayoutAccount:
+    account = db.session.get(PayoutAccount, seller_id)
+    if account is None:
+        raise NotFound("The seller has no payout account; it is paid by bank transfer.",
+                       code=MoneyErrorCode.PAYOUT_ACCOUNT_NOT_FOUND)
+    return account
+
+
+def connect_account(seller_id: int) -> PayoutAccount:
+    """Open (once) a Stripe connected account for the seller's payouts."""
+    existing = db.session.get(PayoutAccount, seller_id)
+    if existing is not None:
+        return existing
+    if not gateway.stripe_enabled():
+        raise ProblemError("Stripe is not configured here; payouts go by bank transfer.",
+                           status=409, code=MoneyErrorCode.PAYOUTS_NOT_CONFIGURED,
+                           title="Payouts not configured")
+    account_id = gateway.create_connected_account(seller_id, None)
+    account = PayoutAccount(seller_id=seller_id, stripe_account_id=account_id)
+    db.session.add(account)
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent call stored it first (the same Stripe account)
+        db.session.rollback()
+        return db.session.get(PayoutAccount, seller_id)
+    return account
+
+
+def _claim(payout: Payout) -> None:
+    claimed = db.session.execute(
+        update(Payout)
+        .where(Payout.statement_id == payout.statement_id,
+               Payout.status.in_([P.PENDING, P.FAILED]))
+        .values(status=P.SENDING, attempts=Payout.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if claimed.rowcount != 1:
+        db.session.refresh(payout)
+        if payout.status is P.PAID:
+            raise Conflict("This statement is already paid.", code=MoneyErrorCode.ALREADY_PAID)
+        raise Conflict("This payout is being sent right now.",
+                       code=MoneyErrorCode.PAYOUT_IN_PROGRESS)
+
+
+def _book(payout: Payout, actor_id: int | None, **values: object) -> Payout:
+    """Mark paid (only from the status this caller holds) and post the movement."""
+    now = utcnow()
+    source_status = P.SENDING if payout.method is PayoutMethod.STRIPE else P.PENDING
+    done = db.session.execute(
+        update(Payout)
+        .where(Payout.statement_id == payout.statement_id, Payout.status == source_status)
+        .values(status=P.PAID, paid_at=now, paid_by_id=actor_id, **values)
+        .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("This statement is already paid.", code=MoneyErrorCode.ALREADY_PAID)
+    # what the platform owes goes down by what was sent (or up by what the seller paid)
+    post(TransactionKind.PAYOUT, f"payout:{payout.statement_id}", payout.seller_id, now,
+         [(Account.SELLER_PAYABLE, payout.amount_fen), (Account.PAYOUTS, -payout.amount_fen)],
+         statement_id=payout.statement_id)
+    db.session.commit()
+    db.session.refresh(payout)
+    return payout
+
+
+def pay_statement(statement_id: int, actor_id: int | None = None) -> Payout:
+    """Send a statement's payout through Stripe Connect, once."""
+    payout = payout_or_404(statement_id)
+    if payout.method is not PayoutMethod.STRIPE:
+        raise Conflict("This statement is paid by bank transfer: mark it paid with the "
+                       "transfer's reference.", code=MoneyErrorCode.WRONG_PAYOUT_METHOD)
+    _claim(payout)
+    try:
+        transfer_id = gateway.create_transfer(statement_id, payout.stripe_account_id,
+                                              payout.amount_fen)
+    except gateway.PayoutProviderError as exc:
+        db.session.execute(
+            update(Payout).where(Payout.statement_id == statement_id,
+                                 Payout.status == P.SENDING)
+            .values(status=P.FAILED, last_error=exc.detail[:2000])
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        raise
+    return _book(payout, actor_id, stripe_transfer_id=transfer_id)
+
+
+def mark_paid(statement_id: int, actor_id: int, reference: str) -> Payout:
+    """An admin records a bank transfer to the seller (or the seller's to the platform)."""
+    payout = payout_or_404(statement_id)
+    if payout.method is PayoutMethod.STRIPE:
+        raise Conflict("This statement is paid through Stripe.",
+                       code=MoneyErrorCode.WRONG_PAYOUT_METHOD)
+    if payout.status is P.PAID:
+        raise Conflict("This statement is already paid.", code=MoneyErrorCode.ALREADY_PAID)
+    return _book(payout, actor_id, reference=reference)

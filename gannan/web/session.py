@@ -1,0 +1,99 @@
+"""Signing people in on the pages: a session cookie, CSRF on every form, the same Policy.
+
+The API names its caller with a bearer token; pages name theirs with Flask's signed
+session cookie (HttpOnly, SameSite=Lax, Secure in production) and hand the account to
+:func:`gannan.platform.auth.set_request_user`, so every ``Policy`` rule of the API
+(buyer of this order, product visible, ...) decides for pages too.  Only the pages'
+blueprints read the cookie: a cookie never authenticates a call under ``/api``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect
+
+from gannan.platform.auth import current_user, set_request_user
+from gannan.platform.errors import ProblemError
+from gannan.platform.extensions import db
+from gannan.platform.models import User
+
+csrf = CSRFProtect()
+SESSION_KEY = "uid"
+
+
+def init_session(app: Flask) -> None:
+    app.config.update(
+        SESSION_COOKIE_NAME="gannan_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=app.config.get("GANNAN_ENV") == "production",
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+    )
+    # The pages check CSRF themselves (web_blueprint); the bearer-token API never does.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    # A checkout form left open over lunch must still submit: the token lives as long
+    # as the session that holds it.
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    csrf.init_app(app)
+
+
+def load_session_user() -> None:
+    user_id = session.get(SESSION_KEY)
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user_id is not None and (user is None or not user.is_active):
+        session.pop(SESSION_KEY, None)
+        user = None
+    set_request_user(user)
+
+
+def protect_form() -> None:
+    csrf.protect()  # only POST, PUT, PATCH, DELETE (WTF_CSRF_METHODS)
+
+
+def _fresh_session() -> None:
+    # Nothing, not even the CSRF token, carries over into or out of a signed-in session.
+    session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cache
+
+
+def sign_in(user: User) -> None:
+    _fresh_session()
+    session[SESSION_KEY] = user.id
+    session.permanent = True
+    set_request_user(user)
+
+
+def sign_out() -> None:
+    _fresh_session()
+    set_request_user(None)
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A local path to go back to after signing in; anything else (another host,
+    ``//host``, ``javascript:``) becomes ``default``."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return default
+    return target
+
+
+def here() -> str:
+    """The current page as a local path with its query, for ``?next=``."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    return safe_next(urlsplit(request.referrer or "").path or None)
+
+
+def page_user() -> User | None:
+    """The signed-in account for templates (None on pages outside the pages' blueprints,
+    such as a 404 no blueprint matched)."""
+    try:
+        return current_user()
+    except ProblemError:
+        return None

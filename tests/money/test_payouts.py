@@ -1,0 +1,148 @@
+"""Payouts: Stripe Connect transfers through stripe-mock, never twice even when twenty
+attempts race; bank transfers (and sellers paying back COD commission) marked paid."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from gannan.money import gateway
+from gannan.money.models import MoneyTransaction, Payout, PayoutMethod, TransactionKind
+from gannan.money.services import payouts
+from gannan.money.services.settlement import run_settlement
+from gannan.orders.services.fulfilment import complete_delivered
+from gannan.platform.errors import Conflict
+from gannan.platform.extensions import db
+from gannan.platform.types import utcnow
+from tests.helpers import (
+    XINFENG,
+    add_to_cart,
+    assert_problem,
+    bearer,
+    checkout,
+    cod_sale,
+    money_invariants,
+    owner_of,
+    send_event,
+    ship_and_deliver,
+    succeeded,
+)
+
+pytestmark = pytest.mark.stripe_mock
+DAY = timedelta(days=1)
+
+
+def settled_stripe_sale(client, shopper, product):
+    add_to_cart(client, shopper, product, 2)
+    order = checkout(client, shopper, payment_method="stripe").get_json()
+    assert send_event(client, "payment_intent.succeeded", succeeded(order)).status_code == 200
+    part = order["seller_orders"][0]
+    ship_and_deliver(client, part["id"], owner_of(product.seller_id), cash=False)
+    complete_delivered(utcnow() + 8 * DAY)
+    return {s.seller_id: s for s in run_settlement(utcnow() + 16 * DAY)}[product.seller_id]
+
+
+def test_twenty_concurrent_payouts_send_one_transfer(stripe_on, app, client, shopper, market,
+                                                     seller, owner, admin, monkeypatch):
+    connected = client.post(f"/api/v1/sellers/{seller.id}/payout-account",
+                            headers=bearer(owner))
+    assert connected.status_code == 201, connected.get_json()
+    assert connected.get_json()["stripe_account_id"].startswith("acct_")
+    statement = settled_stripe_sale(client, shopper, market["orange"])
+    assert statement.payout_method is PayoutMethod.STRIPE and statement.net_fen > 0
+    statement_id, net = statement.id, statement.net_fen
+    assert money_invariants()[seller.id] == net
+
+    sent, lock = [], threading.Lock()
+    real = gateway.create_transfer
+
+    def counted(*args):
+        with lock:
+            sent.append(args)
+        return real(*args)
+
+    monkeypatch.setattr(gateway, "create_transfer", counted)
+    outcomes, start = [], threading.Barrier(20)
+
+    def attempt():
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(payouts.pay_statement(statement_id).status.value)
+            except Conflict as exc:
+                outcomes.append(str(exc.code))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == 20
+    assert outcomes.count("paid") == 1, outcomes
+    assert set(outcomes) <= {"paid", "payout_in_progress", "already_paid"}
+    assert sent == [(statement_id, connected.get_json()["stripe_account_id"], net)]
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(MoneyTransaction).where(
+        MoneyTransaction.kind == TransactionKind.PAYOUT)) == 1
+    payout = db.session.get(Payout, statement_id)
+    assert payout.stripe_transfer_id.startswith("tr_") and payout.attempts == 1
+    assert money_invariants()[seller.id] == 0  # paid out exactly what was owed
+    assert_problem(client.post(f"/api/v1/admin/statements/{statement_id}/pay",
+                               headers=bearer(admin)), 409, "already_paid")
+
+
+def test_a_failed_transfer_can_be_retried(stripe_on, client, shopper, market, seller, owner,
+                                          admin, monkeypatch):
+    client.post(f"/api/v1/sellers/{seller.id}/payout-account", headers=bearer(owner))
+    statement = settled_stripe_sale(client, shopper, market["orange"])
+
+    def down(*args):
+        raise gateway.PayoutProviderError("Stripe is down")
+
+    monkeypatch.setattr(gateway, "create_transfer", down)
+    path = f"/api/v1/admin/statements/{statement.id}/pay"
+    assert_problem(client.post(path, headers=bearer(admin)), 502,
+                   "payout_provider_unavailable")
+    db.session.expire_all()
+    assert db.session.get(Payout, statement.id).status.value == "failed"
+    monkeypatch.undo()
+    paid = client.post(path, headers=bearer(admin))
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid" and paid.get_json()["attempts"] == 2
+
+
+def test_bank_transfers_and_receivables_are_marked_paid(stripe_on, client, shopper, market,
+                                                        seller, admin):
+    # no connected account: "to pay by bank transfer"
+    statement = settled_stripe_sale(client, shopper, market["orange"])
+    assert statement.payout_method is PayoutMethod.BANK_TRANSFER
+    path = f"/api/v1/admin/statements/{statement.id}"
+    assert_problem(client.post(f"{path}/pay", headers=bearer(admin)), 409,
+                   "wrong_payout_method")
+    paid = client.post(f"{path}/mark-paid", json={"reference": "ICBC-20261130-001"},
+                       headers=bearer(admin))
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["reference"] == "ICBC-20261130-001"
+    assert_problem(client.post(f"{path}/mark-paid", json={"reference": "again"},
+                               headers=bearer(admin)), 409, "already_paid")
+    assert money_invariants()[seller.id] == 0
+
+    # cash on delivery: the seller owes the commission and pays it back
+    cod_sale(client, shopper, {market["oil"]: 1}, XINFENG)
+    complete_delivered(utcnow() + 8 * DAY)
+    owed = {s.seller_id: s for s in run_settlement(utcnow() + 16 * DAY)}
+    receivable = owed[market["oil"].seller_id]
+    assert receivable.payout_method is PayoutMethod.RECEIVABLE and receivable.net_fen < 0
+    assert client.post(f"/api/v1/admin/statements/{receivable.id}/mark-paid",
+                       json={"reference": "收到佣金"}, headers=bearer(admin)).status_code == 200
+    assert money_invariants()[market["oil"].seller_id] == 0
+    assert_problem(client.get(f"/api/v1/sellers/{seller.id}/payout-account",
+                              headers=bearer(owner_of(seller.id))),
+                   404, "payout_account_not_found")
+
+
+def test_connecting_needs_stripe(client, seller, owner):
+    assert_problem(client.post(f"/api/v1/sellers/{seller.id}/payout-account",
+                               headers=bearer(owner)), 409, "payouts_not_configured")
