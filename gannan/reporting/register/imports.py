@@ -514,6 +514,8 @@ def apply_import(plan: Plan, actor: User, reason: str | None) -> dict[str, Any]:
         audit.append({"applicant_id": applicant_id, "year": year, "changes": changes,
                       "reason": why, "actor_id": actor.id, "import_id": record.id})
 
+    # Core inserts of the table: batched into multi-row statements on every database (the
+    # ORM's bulk insert splits them into thousands of round trips on PostgreSQL)
     ids = _insert_applicants(plan.new_applicants)
     for row in plan.new_applicants:
         log(ids[row.uscc], None, {"name": [None, row.name], "kind": [None, row.kind.value],
@@ -529,7 +531,7 @@ def apply_import(plan: Plan, actor: User, reason: str | None) -> dict[str, Any]:
                     **r.values, "note": r.note, "recorded_by_id": actor.id}
                    for r, _ in plan.new_figures]
     if new_figures:
-        db.session.execute(insert(CertifiedFigures), new_figures)
+        db.session.execute(insert(CertifiedFigures.__table__), new_figures)
     for values, (row, changes) in zip(new_figures, plan.new_figures):
         log(values["applicant_id"], plan.year, changes, reason or "first recorded by import")
     if plan.changed_figures:
@@ -539,7 +541,7 @@ def apply_import(plan: Plan, actor: User, reason: str | None) -> dict[str, Any]:
             for f, r, _ in plan.changed_figures])
         for figures, row, changes in plan.changed_figures:
             log(figures.applicant_id, plan.year, changes, reason)
-    db.session.execute(insert(RegisterChange), audit)
+    db.session.execute(insert(RegisterChange.__table__), audit)
     db.session.commit()
     return {**summary, "applied": True, "import_id": record.id}
 
@@ -548,7 +550,8 @@ def _insert_applicants(rows: list[Row]) -> dict[str, int]:
     if not rows:
         return {}
     result = db.session.execute(
-        insert(Applicant).returning(Applicant.uscc, Applicant.id, sort_by_parameter_order=True),
+        insert(Applicant.__table__).returning(Applicant.uscc, Applicant.id,
+                                              sort_by_parameter_order=True),
         [{"uscc": r.uscc, "name": r.name, "kind": r.kind, "county_code": r.county_code}
          for r in rows])
     return {uscc: applicant_id for uscc, applicant_id in result}
