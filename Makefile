@@ -6,7 +6,14 @@ FLASK  := $(BIN)/flask --app gannan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev migrate demo services services-stop bench clean
+.PHONY: run test install install-dev debian-run debian-test migrate demo services services-stop \
+        bench clean
+
+# Debian packages: the TrueType CJK font that PDFs embed (not needed when PDF_FONT_PATH
+# names one), and the tools the tests read PDFs with.  Installed with apt-get when
+# missing and running as root; otherwise the command to run is printed.
+DEBIAN_RUN  := $(if $(PDF_FONT_PATH),,fonts-wqy-microhei)
+DEBIAN_TEST := $(DEBIAN_RUN) poppler-utils zbar-tools
 
 # Reinstall only when the dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -22,6 +29,12 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
+debian-run:
+	@bash scripts/debian-packages.sh $(DEBIAN_RUN)
+
+debian-test:
+	@bash scripts/debian-packages.sh $(DEBIAN_TEST)
+
 migrate: install
 	$(FLASK) db upgrade
 
@@ -29,11 +42,11 @@ demo: migrate
 	$(FLASK) demo load
 
 ## make run: the platform on its embedded default (SQLite, local index, inline tasks, demo data)
-run: demo
+run: debian-run demo
 	HOST=$(HOST) PORT=$(PORT) bash scripts/run-dev.sh
 
 ## make test: the whole suite; tests whose service is not reachable are skipped with the reason
-test: install-dev
+test: debian-test install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 ## make services: start PostgreSQL, Redis, Elasticsearch and stripe-mock locally (as CI does);

@@ -3,6 +3,8 @@
 #   PostgreSQL 127.0.0.1:5432 (Debian package), Redis 127.0.0.1:6379 (Debian package),
 #   Elasticsearch 127.0.0.1:9200 (integ-test-zip from Maven Central),
 #   stripe-mock 127.0.0.1:12111 (go install, pinned).
+# Also the Debian packages the suite needs beside them: fonts-wqy-microhei (the CJK
+# font PDFs embed), poppler-utils and zbar-tools (pdftoppm and zbarimg read the PDFs).
 #
 # Usage: bash .ci/services.sh [start|stop|status]
 #   start (default): install what is missing, start what is down, wait until healthy,
@@ -434,6 +436,7 @@ cmd_start() {
     [ "$(id -u)" = 0 ] || die "must run as root (apt-get, runuser, pg_ctlcluster)"
     with_lock start
     ensure_packages curl ca-certificates
+    ensure_packages fonts-wqy-microhei poppler-utils zbar-tools
     local t0=$SECONDS
     pg_start
     redis_start

@@ -14,7 +14,9 @@ from gannan.catalog.models import (
     Product,
     ProductStatus,
     Sku,
+    TraceBatch,
 )
+from gannan.catalog.services.trace import new_trace_code
 from gannan.platform.auth import hash_password
 from gannan.platform.demo import demo_uscc
 from gannan.platform.extensions import db
@@ -118,3 +120,23 @@ class CertificateFactory(_Factory):
     valid_from = date(2024, 1, 1)
     valid_until = date(2030, 12, 31)
     products = factory.LazyFunction(list)
+
+
+class TraceBatchFactory(_Factory):
+    class Meta:
+        model = TraceBatch
+
+    product = factory.SubFactory(ProductFactory)
+    trace_code = factory.LazyFunction(new_trace_code)
+    harvest_date = date(2026, 11, 20)
+    production_date = None
+    quantity = 2000
+    unit = "kg"
+    base_name = "信丰县安西镇脐橙基地"
+    producer_name = "信丰县果园合作社"
+    producer_kind = "cooperative"
+    farm_inputs = factory.LazyFunction(list)
+    compliance_certificate = factory.LazyFunction(lambda: {
+        "product": "赣南脐橙", "quantity": "2000kg", "producer": "信丰县果园合作社",
+        "origin": "江西省赣州市信丰县安西镇", "contact": "13907970001", "issued_on": "2026-11-23",
+        "commitments": ["no_banned_pesticides_or_veterinary_drugs"]})

@@ -1,6 +1,7 @@
 """Gate for tests that need a real service.
 
-A test that needs PostgreSQL, Redis, Elasticsearch or stripe-mock asks for it here.
+A test that needs PostgreSQL, Redis, Elasticsearch or stripe-mock asks for it here,
+and so does one that needs a program of a Debian package (pdftoppm, zbarimg).
 When the service is not configured or not reachable the test is skipped with a
 one-line reason, unless ``REQUIRE_SERVICES=1`` (CI), where it fails instead: a
 service CI cannot start is a failure, never a silent skip.
@@ -9,6 +10,7 @@ service CI cannot start is a failure, never a silent skip.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from functools import cache
 
@@ -37,10 +39,23 @@ def need(name: str, env_var: str, url: str | None, check: Callable[[str], object
     """Return the service URL, or skip (fail under REQUIRE_SERVICES) saying why."""
     reason = f"{name} not configured (set {env_var})" if not url else _probe(name, url, check)
     if reason:
-        if REQUIRE:
-            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
-        pytest.skip(reason)
+        _missing(reason)
     return url
+
+
+def need_program(program: str, package: str) -> str:
+    """Return the program's path, or skip (fail under REQUIRE_SERVICES) naming its package."""
+    path = shutil.which(program)
+    if path is None:
+        _missing(f"{program} not installed (Debian package {package}, which make test "
+                 f"installs as root)")
+    return path
+
+
+def _missing(reason: str) -> None:
+    if REQUIRE:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 def _check_postgres(url: str) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask import request
 
-from gannan.catalog.models import Product, ProductStatus
-from gannan.platform.auth import can_manage, current_user, seller_member
+from gannan.catalog.models import Product, ProductStatus, TraceBatch
+from gannan.platform.auth import any_of, can_manage, current_user, role, seller_member
 from gannan.platform.errors import NotFound, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.models import SellerStatus
+from gannan.platform.models import Role, SellerStatus
 
 
 def product_or_404(product_id: int) -> Product:
@@ -18,6 +18,13 @@ def product_or_404(product_id: int) -> Product:
     if product is None:
         raise NotFound("No such product.", code="product_not_found")
     return product
+
+
+def batch_or_404(batch_id: int) -> TraceBatch:
+    batch = db.session.get(TraceBatch, batch_id)
+    if batch is None:
+        raise NotFound("No such batch.", code="batch_not_found")
+    return batch
 
 
 def is_listed(product: Product) -> bool:
@@ -28,6 +35,10 @@ def is_listed(product: Product) -> bool:
 
 def _seller_of_product(view_args: dict[str, Any]) -> int:
     return product_or_404(view_args["product_id"]).seller_id
+
+
+def _seller_of_batch(view_args: dict[str, Any]) -> int:
+    return batch_or_404(view_args["batch_id"]).product.seller_id
 
 
 def _seller_in_body(view_args: dict[str, Any]) -> int:
@@ -42,6 +53,9 @@ def _seller_in_body(view_args: dict[str, Any]) -> int:
 product_member = seller_member(seller_of=_seller_of_product)
 #: The caller acts for the seller named by ``seller_id`` in the JSON body.
 body_seller_member = seller_member(seller_of=_seller_in_body)
+#: The caller acts for the seller of the batch in the path, or is a platform admin.
+batch_member_or_admin = any_of(seller_member(seller_of=_seller_of_batch),
+                               role(Role.PLATFORM_ADMIN))
 
 
 def product_visible(view_args: dict[str, Any]) -> None:

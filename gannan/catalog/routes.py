@@ -6,9 +6,10 @@ from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from gannan.catalog.access import body_seller_member, product_member, product_or_404, \
-    product_visible
+from gannan.catalog.access import batch_member_or_admin, body_seller_member, product_member, \
+    product_or_404, product_visible
 from gannan.catalog.categories import all_categories
+from gannan.catalog.labels import label_sheet
 from gannan.catalog.qr import qr_png, qr_svg
 from gannan.catalog.schemas import (
     BatchCreateSchema,
@@ -17,6 +18,7 @@ from gannan.catalog.schemas import (
     CertificateCoverageSchema,
     CertificateCreateSchema,
     CertificateSchema,
+    LabelArgsSchema,
     NotificationListSchema,
     ProductCreateSchema,
     ProductQueryArgsSchema,
@@ -228,6 +230,26 @@ class SellerNotifications(MethodView):
         return {"items": spot_checks.seller_notifications(seller_id)}
 
 
+# --- label sheets of a batch ------------------------------------------------------------
+
+batches_blp = Blueprint("batches", __name__, url_prefix="/api/v1/batches",
+                        description="Printable QR labels of a trace batch")
+Policy(batches_blp, default=batch_member_or_admin)
+
+
+@batches_blp.route("/<id:batch_id>/labels.pdf")
+class BatchLabels(MethodView):
+    @batches_blp.arguments(LabelArgsSchema, location="query")
+    @batches_blp.response(200, content_type="application/pdf",
+                          description="A4 sheets of 3 × 8 labels of 70 × 37 mm")
+    @batches_blp.doc(security=BEARER)
+    def get(self, args, batch_id):
+        """Printable QR labels: trace QR, product, date, base, origin and trace code"""
+        return Response(label_sheet(batch_id, args["count"]), mimetype="application/pdf",
+                        headers={"Content-Disposition":
+                                 f'inline; filename="labels-batch-{batch_id}.pdf"'})
+
+
 # --- public trace -----------------------------------------------------------------------
 
 trace_blp = Blueprint("trace", __name__, url_prefix="/api/v1/trace",
@@ -291,4 +313,5 @@ class AdminUnblock(MethodView):
         return spot_checks.lift_block(product_id, data["reason"])
 
 
-BLUEPRINTS = (categories_blp, products_blp, seller_catalog_blp, trace_blp, admin_catalog_blp)
+BLUEPRINTS = (categories_blp, products_blp, seller_catalog_blp, batches_blp, trace_blp,
+              admin_catalog_blp)

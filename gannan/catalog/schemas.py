@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from gannan.catalog.labels import MAX_COUNT, PER_SHEET
 from gannan.catalog.models import CertificateKind, ProductStatus
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import COUNTY_CODE, CountySchema, text
@@ -270,6 +271,11 @@ class BatchSchema(Schema):
     inspections = fields.List(fields.Nested(InspectionSchema))
     compliance_certificate = fields.Dict()
     created_at = fields.DateTime()
+
+
+class LabelArgsSchema(Schema):
+    count = fields.Integer(load_default=PER_SHEET, validate=validate.Range(min=1, max=MAX_COUNT),
+                           metadata={"description": f"labels to print, {PER_SHEET} to an A4 sheet"})
 
 
 class SpotCheckCreateSchema(Schema):

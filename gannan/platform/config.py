@@ -125,6 +125,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         # Ed25519 private key (PEM, PKCS#8) that signs certified reports; required in
         # production, generated into the instance folder in development.
         "REPORT_SIGNING_KEY": os.environ.get("REPORT_SIGNING_KEY", ""),
+        # TrueType font (.ttf/.ttc) embedded for Chinese text in PDFs; unset: the Debian
+        # package's (fonts-wqy-microhei), see gannan/platform/fonts.py
+        "PDF_FONT_PATH": os.environ.get("PDF_FONT_PATH", ""),
         # Who receives award (1): the platform operator.
         "PLATFORM_OPERATOR_NAME": os.environ.get("PLATFORM_OPERATOR_NAME",
                                                  "赣南特色产品网络销售平台运营方"),

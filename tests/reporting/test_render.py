@@ -20,6 +20,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from gannan.platform.counties import CURRENT
+from gannan.platform.fonts import FontMissing, find_font
 from gannan.reporting.render import (
     Signature,
     sections,
@@ -30,6 +31,7 @@ from gannan.reporting.render import (
     yuan,
     yuan_decimal,
 )
+from tests.pdfcheck import embedded_fonts, ink, rasterise
 
 PERIOD = "2026-10"
 TRICKY_SELLER = '=HYPERLINK("http://evil.example","点我")'
@@ -401,6 +403,45 @@ def test_pdf_lists_every_seller(content: dict) -> None:
     for seller in content["by_seller"]:
         if seller["seller"] != TRICKY_SELLER:  # long enough to wrap in its column
             assert seller["seller"] in text
+
+
+def test_pdf_embeds_its_chinese_font(content: dict) -> None:
+    fonts = embedded_fonts(to_pdf(content, SIGNATURE))
+    chinese = {name: program for name, program in fonts.items() if name != "/Helvetica"}
+    assert chinese, fonts
+    # TrueType subsets (ReportLab: 256 glyphs each), none left for the reader to supply
+    assert set(chinese.values()) == {"/FontFile2"}
+    assert all("+" in name for name in chinese)  # "AAAAAA+WenQuanYiMicroHei-0": a subset
+    assert fonts.get("/Helvetica", None) is None  # Latin in a standard font every reader has
+
+
+def test_pdf_shows_chinese_where_no_font_is_installed(content: dict, tmp_path: Path) -> None:
+    """The title, all Chinese, drawn with no system font: only embedded glyphs can show
+    (with the old, unembedded STSong-Light this box stayed white)."""
+    page = rasterise(to_pdf(content), tmp_path, page=1, dpi=72)
+    title = (42, 40, 285, 72)  # 赣南特色产品网络销售月报 at 20 pt below the 15 mm margin
+    assert ink(page, title) > 0.05
+    assert ink(page, (300, 40, 550, 72)) == 0  # and nothing right of it: the box is the title
+
+
+def test_pdf_without_a_font_is_an_error_not_blank_gaps(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PDF_FONT_PATH", "/nowhere/font.ttf")
+    with pytest.raises(FontMissing, match="PDF_FONT_PATH=/nowhere/font.ttf is not a file"):
+        to_pdf(empty_content())
+
+
+def test_pdf_bytes_do_not_depend_on_where_the_font_is(monkeypatch: pytest.MonkeyPatch,
+                                                      tmp_path: Path) -> None:
+    """The same font file under another PDF_FONT_PATH gives the same bytes (the path is
+    not written into the file), and so does going back to the discovered one."""
+    monkeypatch.delenv("PDF_FONT_PATH", raising=False)
+    first = to_pdf(empty_content())
+    alias = tmp_path / "same-font.ttc"
+    alias.symlink_to(find_font().path)
+    monkeypatch.setenv("PDF_FONT_PATH", str(alias))
+    assert to_pdf(empty_content()) == first
+    monkeypatch.delenv("PDF_FONT_PATH")
+    assert to_pdf(empty_content()) == first
 
 
 def test_pdf_is_deterministic(content: dict, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,8 +24,11 @@ def new_trace_code() -> str:
 
 
 def trace_url(code: str) -> str:
+    """The short URL a QR code on a box carries: ``{PUBLIC_BASE_URL}/t/{code}``.  Short,
+    so that the code has fewer modules and scans from a small label; the page there is
+    for people, ``/api/v1/trace/{code}`` stays the JSON of the same chain."""
     base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
-    return f"{base.rstrip('/')}/api/v1/trace/{code}"
+    return f"{base.rstrip('/')}/t/{code}"
 
 
 def _check_dates(data: dict[str, Any]) -> None:
