@@ -240,3 +240,11 @@ def test_a_month_is_certified_only_once_it_has_ended_in_shanghai(client, admin, 
                             headers=bearer(admin))
     assert certified.status_code == 200, certified.get_json()
     assert certified.get_json()["status"] == "certified"
+
+
+def test_build_state_without_a_result_backend_is_unknown_not_an_error(client, admin, october):
+    task = client.post("/api/v1/admin/reports/monthly", json={"period": "2026-10"},
+                       headers=bearer(admin)).get_json()
+    status = client.get(task["status_url"], headers=bearer(admin))
+    assert status.status_code == 200
+    assert status.get_json() == {"task_id": task["task_id"], "state": "UNKNOWN", "result": None}
