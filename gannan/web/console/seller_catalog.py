@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Response, flash, redirect, request, url_for
 from markupsafe import Markup
+from sqlalchemy.orm import lazyload
 
 from gannan.catalog.access import product_member, product_or_404
 from gannan.catalog.categories import all_categories
@@ -150,7 +151,8 @@ def product(product_id: int, status: int = 200, **context):
     today = shanghai_today()
     batches = list(db.session.scalars(
         db.select(TraceBatch).where(TraceBatch.product_id == product_id)
-        .order_by(TraceBatch.id.desc()).limit(20)))
+        .order_by(TraceBatch.id.desc()).limit(20)
+        .options(lazyload(TraceBatch.product), lazyload(TraceBatch.inspections))))
     context.setdefault("form", {
         "title": item.title, "description": item.description, "category": item.category.slug,
         "origin_county_code": item.origin_county_code,

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import Response, flash, redirect, request, url_for
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import func
-from sqlalchemy.orm import lazyload, noload, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from gannan.orders import access
 from gannan.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
@@ -67,7 +67,7 @@ def _with_order(query):
     """Each part with its order (address, payment method), not the buyer's account nor
     the other sellers' parts: two queries for a page, whatever its size."""
     return query.options(selectinload(SellerOrder.order).options(
-        lazyload(Order.buyer), noload(Order.seller_orders)))
+        lazyload(Order.buyer), lazyload(Order.seller_orders)))
 
 
 @blp.get("/seller/<id:seller_id>/orders")
@@ -201,7 +201,7 @@ def orders_csv(seller_id: int):
         .where(SellerOrder.seller_id == seller_id, Order.created_at >= start,
                Order.created_at < end)
         .order_by(Order.created_at, SellerOrder.id)
-        .options(noload(SellerOrder.events), noload(SellerOrder.refunds)))))
+        .options(lazyload(SellerOrder.events), lazyload(SellerOrder.refunds)))))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
