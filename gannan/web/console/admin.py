@@ -32,8 +32,8 @@ from gannan.platform.pagination import paginate
 from gannan.platform.schemas import OptionalReasonSchema, ReasonSchema
 from gannan.platform.types import shanghai_today
 from gannan.reporting.models import MonthlyReport, ReportStatus
-from gannan.web.console.common import console_blueprint, invalid, load_form, page_arg, refused, \
-    render
+from gannan.web.console.common import console_blueprint, invalid, load_form, \
+    notification_text, page_arg, refused, render
 from gannan.web.errors import error_page
 from gannan.web.forms import FormInvalid, payload, typed
 
@@ -210,5 +210,6 @@ def brand_licences():
     at_risk = [p for p in branded if not brand_covered(p, horizon)]
     uncovered = [p for p in branded if not brand_covered(p, today)]
     return render("console/admin/brand_licences.html", **_frame("brands"), swept=swept,
+                  notification_text=notification_text,
                   at_risk=at_risk, uncovered=uncovered, branded=len(branded), today=today,
                   horizon=horizon)

@@ -90,3 +90,17 @@ def invalid(exc: FormInvalid) -> tuple[dict[str, str], str]:
     """The field sentences and the headline of a form its schema refused."""
     db.session.rollback()
     return exc.errors, "填写的内容有误，请检查标红的项目。"
+
+
+def notification_text(note) -> str:
+    """The Chinese of a seller notification (the catalog writes some in both languages)."""
+    message = note.message
+    if note.kind == "brand_licence_expired":
+        return re.split(r"\s*Product \d+ was unpublished", message)[0]
+    if note.kind == "block_lifted" and "may be published again: " in message:
+        title, reason = message.split("may be published again: ", 1)
+        return f"{title.strip()}已解除封禁，可以重新上架。原因：{reason}"
+    if note.kind == "spot_check_failed":
+        return (message.replace(" (spot check failed): ", "：").replace(", report ", "，报告 ")
+                .replace(", sampled ", "，抽样日期 "))
+    return message

@@ -53,11 +53,10 @@ class Diff:
 
 
 def _measures(row: dict[str, Any] | None, item: str | None) -> dict[tuple, tuple[int, bool]]:
-    out = {}
-    for key, value in (row or {}).items():
-        if key in MEASURES and isinstance(value, int):
-            out[(item, MEASURES[key])] = (value, key.endswith("_fen"))
-    return out
+    """The row's figures in the order of MEASURES (the report's JSON sorts its keys)."""
+    row = row or {}
+    return {(item, label): (row[key], key.endswith("_fen")) for key, label in MEASURES.items()
+            if isinstance(row.get(key), int)}
 
 
 def _keyed(rows: list[dict] | None, name) -> dict[tuple, tuple[int, bool]]:

@@ -37,6 +37,7 @@ from gannan.web.console.common import (
     load_form,
     refused,
     render,
+    notification_text,
     yuan_input,
 )
 from gannan.web.console.messages import problem_text
@@ -73,16 +74,6 @@ def expiring(valid_until, today) -> str | None:
     if valid_until < today:
         return "expired"
     return "soon" if valid_until - today <= timedelta(days=EXPIRY_WARNING_DAYS) else None
-
-
-def notification_text(note: Notification) -> str:
-    """The Chinese part of a notification (the catalog writes some in both languages)."""
-    if note.kind == "brand_licence_expired":
-        return note.message.split(" Product ")[0]
-    if note.kind == "block_lifted" and " may be published again: " in note.message:
-        title, reason = note.message.split(" may be published again: ", 1)
-        return f"{title}已解除封禁，可以重新上架。原因：{reason}"
-    return note.message
 
 
 # --- choosing and applying ------------------------------------------------------------

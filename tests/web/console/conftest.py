@@ -1,21 +1,15 @@
-"""Fixtures of the console tests: a small world with every kind of account in it, signing
-in through the session cookie, and counting SQL statements."""
+"""Fixtures of the console tests: a small world with every kind of account in it, and a
+clock.  Helpers are in tests/web/console/pages.py."""
 
 from __future__ import annotations
 
-import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 import pytest
-from flask import g
-from sqlalchemy import event
 
 from gannan.catalog.models import ProductStatus, Sku
-from gannan.orders.schemas import CheckoutSchema
-from gannan.orders.services import cart, checkout
+from gannan.platform import types
 from gannan.platform.extensions import db
 from gannan.platform.models import MemberRole, Role, SellerMember, SellerStatus, User, UserRole
 from tests.factories import (
@@ -25,9 +19,7 @@ from tests.factories import (
     TraceBatchFactory,
     UserFactory,
 )
-
-SHOPPER_ADDRESS = {"recipient": "王小明", "phone": "13912345678", "province": "上海",
-                   "city": "上海", "county": "浦东新区", "detail": "世纪大道1号"}
+from tests.web.console.pages import cod_order
 
 
 @dataclass
@@ -48,16 +40,11 @@ class World:
     order_id: int
 
 
-def cod_order(buyer: User, sku_id: int, quantity: int = 1, address: dict | None = None):
-    """A cash-on-delivery order placed through the orders services, as checkout does."""
-    cart.add_item(buyer.id, sku_id, quantity)
-    body = CheckoutSchema().load({"address": address or SHOPPER_ADDRESS, "payment_method": "cod"})
-    order, _ = checkout.checkout(buyer, uuid.uuid4().hex, body)
-    return order
-
-
 @pytest.fixture
 def world() -> World:
+    """A 信丰 seller (owner and staff) with a branded, licensed, published product, its
+    batch, and a shopper's cash-on-delivery order of two; another seller's owner; an
+    admin, the bureau and a plain shopper."""
     owner, staff, other_owner = UserFactory(), UserFactory(), UserFactory()
     seller = SellerFactory(owner=owner, status=SellerStatus.APPROVED, name="信丰县果园合作社")
     seller.members.append(SellerMember(user=staff, role=MemberRole.STAFF))
@@ -81,40 +68,18 @@ def world() -> World:
         order_id=order.id)
 
 
-def sign_in(client, user: User | None) -> None:
-    """The pages' session cookie for ``user`` (None: signed out): a fresh session, as
-    signing in makes one."""
-    # flask-wtf keeps the request's token on ``g``, which outlives a request here (the
-    # tests hold an app context open): forget it, or the new session never gets one.
-    g.pop("csrf_token", None)
-    with client.session_transaction() as session:
-        session.clear()
-        if user is not None:
-            session["uid"] = user.id
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock("2026-11-01T02:00")``: the platform's UTC time from now on."""
 
+    def set_to(iso_utc: str) -> None:
+        moment = datetime.fromisoformat(iso_utc).replace(tzinfo=timezone.utc)
 
-def csrf_token(client) -> str:
-    """The CSRF token of the client's session, as a page's form carries it (the sign-in
-    page has a form for everyone)."""
-    page = client.get("/login").get_data(as_text=True)
-    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
 
+        monkeypatch.setattr(types, "datetime", Frozen)
 
-def post(client, path: str, data: dict | None = None, **kwargs):
-    """Submit a form as a browser would: with the session's CSRF token."""
-    return client.post(path, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    """The SQL statements run inside the block."""
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, *args) -> None:
-        statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", before)
-    try:
-        yield statements
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
+    return set_to

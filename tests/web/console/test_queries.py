@@ -26,11 +26,11 @@ from tests.factories import (
     TraceBatchFactory,
     UserFactory,
 )
-from tests.web.console.conftest import cod_order, counting_queries, sign_in
-from tests.web.console.test_walls import ROUTES, allowed, path_of
+from tests.web.console.pages import allowed, cod_order, console_routes, counting_queries, \
+    path_of, sign_in
 
 BUDGET = 30
-PAGES = [(endpoint, rule) for endpoint, method, rule in ROUTES if method == "GET"]
+PAGES = [(endpoint, rule) for endpoint, method, rule in console_routes() if method == "GET"]
 # What each page is opened as: the first role the walls let in.
 AS = ("owner", "admin", "bureau", "consumer")
 QUERIES = {"console_admin.task": "?period=2026-11",  # with HX-Request: the fragment htmx polls

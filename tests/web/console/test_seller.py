@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from datetime import timedelta
 
 import pytest
@@ -23,13 +22,10 @@ from gannan.platform.types import shanghai_today
 from gannan.web.console.seller_orders import may_ship
 from tests.factories import CertificateFactory, ProductFactory, UserFactory
 from tests.pdfcheck import label_qr_codes
-from tests.web.console.conftest import cod_order, post, sign_in
+from tests.web.console.pages import cod_order, post, sign_in, text
 
 VALID_USCC = demo_uscc("93360726", "MA3AY0001")  # a cooperative in 安远县
 
-
-def text(response) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
 
 
 # --- applying ---------------------------------------------------------------------------

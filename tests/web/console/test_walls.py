@@ -14,60 +14,15 @@ import re
 
 import pytest
 
-from tests.web.console.conftest import csrf_token, sign_in
+from tests.web.console.pages import ROLES, allowed, console_routes, csrf_token, path_of, sign_in
 
-ROLES = ("anonymous", "consumer", "owner", "staff", "other_owner", "admin", "bureau")
-SIGNED_IN = frozenset(ROLES) - {"anonymous"}
-MEMBERS = frozenset({"owner", "staff"})
-ANY_ACCOUNT = {"console.choose", "console_seller.home", "console_seller.apply",
-               "console_seller.check_uscc", "console_seller.apply_submit"}
-OWNER_ONLY = {"console_seller.staff_add", "console_seller.staff_remove"}
-
-
-def allowed(endpoint: str) -> frozenset[str]:
-    if endpoint in ANY_ACCOUNT:
-        return SIGNED_IN
-    if endpoint in OWNER_ONLY:
-        return frozenset({"owner"})
-    blueprint = endpoint.split(".")[0]
-    return {"console_seller": MEMBERS, "console_admin": frozenset({"admin"}),
-            "console_bureau": frozenset({"admin", "bureau"})}[blueprint]
-
-
-def console_routes(app) -> list[tuple[str, str, str]]:
-    """(endpoint, method, rule) of every console route."""
-    routes = []
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] in ("console", "console_seller", "console_admin",
-                                           "console_bureau"):
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                routes.append((rule.endpoint, method, rule.rule))
-    return sorted(routes)
-
-
-def _routes():
-    from gannan import create_app
-    from tests.conftest import TEST_CONFIG
-
-    return console_routes(create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"}))
-
-
-ROUTES = _routes()
+ROUTES = console_routes()
 
 
 def test_the_consoles_have_the_routes_this_test_walls():
     assert len(ROUTES) >= 50
     assert {e.split(".")[0] for e, _, _ in ROUTES} == {"console", "console_seller",
                                                        "console_admin", "console_bureau"}
-
-
-def path_of(rule: str, world) -> str:
-    values = {"seller_id": world.seller_id, "product_id": world.product_id,
-              "sku_id": world.sku_id, "batch_id": world.batch_id,
-              "seller_order_id": world.seller_order_id, "certificate_id": world.certificate_id,
-              "user_id": world.staff.id, "period": "2026-10", "task_id": "task-1",
-              "action": "approve", "name": "2026-10.pdf"}
-    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)
 
 
 @pytest.mark.parametrize("endpoint, method, rule", ROUTES, ids=[f"{m} {r}" for _, m, r in ROUTES])
