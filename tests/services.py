@@ -106,3 +106,34 @@ def need_elasticsearch() -> str:
 def need_stripe_mock() -> str:
     return need("stripe-mock", "STRIPE_API_BASE", os.environ.get("STRIPE_API_BASE"),
                 _check_stripe_mock)
+
+
+def browser_binaries() -> tuple[str | None, str | None]:
+    """Debian's chromium and chromium-driver (CHROMIUM_BIN, CHROMEDRIVER_BIN override)."""
+    import shutil
+
+    chromium = os.environ.get("CHROMIUM_BIN") or shutil.which("chromium") \
+        or shutil.which("chromium-browser")
+    driver = os.environ.get("CHROMEDRIVER_BIN") or shutil.which("chromedriver")
+    return chromium, driver
+
+
+def need_browser() -> tuple[str, str]:
+    """(chromium, chromedriver) paths, or skip (fail under REQUIRE_SERVICES) saying why."""
+    chromium, driver = browser_binaries()
+    missing = [name for name, path in (("chromium", chromium), ("chromedriver", driver))
+               if not path]
+    reason = None
+    if missing:
+        reason = (f"{' and '.join(missing)} not installed "
+                  "(apt-get install chromium chromium-driver)")
+    else:
+        try:
+            import selenium  # noqa: F401
+        except ImportError:
+            reason = "selenium not installed (pip install -e '.[dev]')"
+    if reason:
+        if REQUIRE:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {reason}", pytrace=False)
+        pytest.skip(reason)
+    return chromium, driver

@@ -126,7 +126,7 @@ class AwardSettings(MethodView):
 reports_blp = Blueprint("reports", __name__, url_prefix="/api/v1",
                         description="Certified monthly reports for the commerce bureau")
 reports_policy = Policy(reports_blp, default=bureau_or_admin)
-MIMETYPES = {"csv": "text/csv; charset=utf-8",
+MIMETYPES = {"csv": "text/csv",  # Flask adds "; charset=utf-8" to text types
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
              "pdf": "application/pdf"}
 

@@ -40,8 +40,7 @@ def login_limited(view):
 @login_limited
 def login_submit():
     try:
-        data = load(TokenRequestSchema(), payload(request.form, ("email", "password"),
-                                                  keep_empty=("email", "password")))
+        data = load(TokenRequestSchema(), payload(request.form, ("email", "password")))
         user = services.authenticate(data["email"], data["password"])
     except FormInvalid as invalid:
         return _form_page("web/login.html", 422, errors=invalid.errors,
@@ -63,7 +62,7 @@ def signup():
 def signup_submit():
     fields = ("email", "password", "display_name")
     try:
-        data = load(RegisterSchema(), payload(request.form, fields, keep_empty=fields))
+        data = load(RegisterSchema(), payload(request.form, fields))
         user = services.register_user(data["email"], data["password"], data["display_name"])
     except FormInvalid as invalid:
         return _form_page("web/signup.html", 422, errors=invalid.errors,

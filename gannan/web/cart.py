@@ -49,6 +49,7 @@ class SellerPart:
 @dataclass
 class CartView:
     parts: list[SellerPart]
+    products: list = field(default_factory=list, repr=False)
 
     @property
     def items_total_fen(self) -> int:
@@ -76,7 +77,8 @@ def cart_view(cart: Cart) -> CartView:
     constant number of queries whatever the cart holds."""
     # One query loads every product (with seller, category, SKUs, certificates) into the
     # session, so ``item.sku.product`` below is found there instead of one query a line.
-    products_by_ids(sorted({item.sku.product_id for item in cart.items}))
+    # The view holds them: the session's identity map alone would let them be collected.
+    products = products_by_ids(sorted({item.sku.product_id for item in cart.items}))
     by_seller: dict[int, SellerPart] = {}
     for item in cart.items:
         product = item.sku.product
@@ -93,7 +95,7 @@ def cart_view(cart: Cart) -> CartView:
         part.shipping_fen = shipping_fee(
             rules.get(seller_id, DEFAULT_RULE), part.items_total_fen,
             any(line.item.sku.product.cold_chain for line in part.lines))
-    return CartView(parts=[by_seller[k] for k in sorted(by_seller)])
+    return CartView(parts=[by_seller[k] for k in sorted(by_seller)], products=products)
 
 
 def render_cart(message: str | None = None, status: int = 200, line_errors=None):
@@ -110,8 +112,7 @@ def cart():
 @blp.post("/cart/add")
 def add():
     user = require_user()
-    body = payload(request.form, ("sku_id", "quantity"), integers=("sku_id", "quantity"),
-                   keep_empty=("sku_id", "quantity"))
+    body = payload(request.form, ("sku_id", "quantity"), integers=("sku_id", "quantity"))
     try:
         data = load(CartItemCreateSchema(), body)
         carts.add_item(user.id, data["sku_id"], data["quantity"])
@@ -142,8 +143,7 @@ def update(item_id: int):
     user = require_user()
     try:
         data = load(CartItemUpdateSchema(), payload(request.form, ("quantity",),
-                                                    integers=("quantity",),
-                                                    keep_empty=("quantity",)))
+                                                    integers=("quantity",)))
         carts.set_quantity(user.id, item_id, data["quantity"])
     except FormInvalid as invalid:
         return render_cart(None, 422, {item_id: invalid.errors["quantity"]})

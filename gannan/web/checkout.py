@@ -21,7 +21,7 @@ from gannan.platform.errors import ProblemError
 from gannan.platform.extensions import db
 from gannan.web.cart import cart_view, item_name
 from gannan.web.forms import FormInvalid, load, payload
-from gannan.web.messages import MESSAGES, field_errors, problem_message
+from gannan.web.messages import LABELS, MESSAGES, field_errors, problem_message
 from gannan.web.blueprints import web_blueprint
 
 blp, policy = web_blueprint("web_checkout", __name__, default=authenticated)
@@ -54,11 +54,13 @@ def checkout():
 
 
 def address_body(form) -> dict:
+    """The API's ``address`` object from the form: a Ganzhou county by code, or the
+    province, city and county typed for anywhere else."""
     if form.get("where") == "elsewhere":
-        return payload(form, ADDRESS_FIELDS + ELSEWHERE_FIELDS,
-                       keep_empty=("recipient", "phone", "detail") + ELSEWHERE_FIELDS)
-    return payload(form, ADDRESS_FIELDS + ("county_code",),
-                   keep_empty=("recipient", "phone", "detail", "county_code"))
+        return payload(form, ADDRESS_FIELDS + ELSEWHERE_FIELDS)
+    if not form.get("county_code", "").strip():
+        raise FormInvalid({"county_code": "请选择区县。"})  # the picker the form shows
+    return payload(form, ADDRESS_FIELDS + ("county_code",))
 
 
 @blp.post("/checkout")
@@ -68,8 +70,8 @@ def place_order():
     if not key or len(key) > 255:
         return render_checkout({**form, "idempotency_key": new_key()},
                                "结算单已失效，请重新提交。", status=422)
-    body = {"address": address_body(form), "payment_method": form.get("payment_method", "")}
     try:
+        body = {"address": address_body(form), **payload(form, ("payment_method",))}
         data = load(CheckoutSchema(), body)
         order, _created = checkouts.checkout(require_user(), key, data)
     except FormInvalid as invalid:
@@ -95,10 +97,9 @@ def _refused(form, error: ProblemError):
     if error.code == "cart_empty":
         flash(MESSAGES["cart_empty"], "error")
         return redirect(url_for("web_cart.cart"))
-    errors = field_errors(error.errors) if error.errors else {}
-    if error.code in ("unknown_county", "retired_county", "unknown_province",
-                      "address_incomplete") and not errors:
-        errors = {"county_code": problem_message(error)}
+    errors = {name: problem_message(error) for name in field_errors(error.errors)}
+    if error.code == "address_incomplete":  # the one left blank, by its name
+        errors = {name: f"请填写{LABELS.get(name, name)}。" for name in errors}
     return render_checkout(form, problem_message(error, **context), errors, error.status)
 
 

@@ -11,7 +11,7 @@ from gannan.platform.types import SHANGHAI
 
 LABELS: dict[str, str] = {
     # orders
-    "pending_payment": "待付款", "paid": "已付款", "placed": "待发货（货到付款）",
+    "pending_payment": "待付款", "paid": "已付款", "placed": "已下单",
     "cancelled": "已取消", "expired": "已过期", "shipped": "已发货", "delivered": "已送达",
     "completed": "已完成", "refunded": "已退款", "partially_refunded": "部分退款",
     "cod": "货到付款", "stripe": "在线支付（银行卡）",

@@ -3,7 +3,7 @@
 An HTML form sends strings; the schemas take JSON types (``quantity`` is a strict
 integer).  :func:`load` turns the few typed fields into what a JSON client would send
 — digits become an int, anything else stays a string for the schema to refuse — and
-drops empty optional fields, then loads with the schema; nothing is validated here.
+leaves blank fields out, then loads with the schema; nothing is validated here.
 """
 
 from __future__ import annotations
@@ -33,17 +33,16 @@ def typed(value: str, integer: bool) -> Any:
     return int(value) if integer and _INTEGER.match(value) else value
 
 
-def payload(form: Mapping[str, str], fields: Iterable[str], integers: Iterable[str] = (),
-            keep_empty: Iterable[str] = ()) -> dict[str, Any]:
-    """The JSON body a client would send for these form fields: blank ones left out
-    (unless in ``keep_empty``, so the schema reports them missing by name)."""
-    integers, keep_empty = set(integers), set(keep_empty)
+def payload(form: Mapping[str, str], fields: Iterable[str],
+            integers: Iterable[str] = ()) -> dict[str, Any]:
+    """The JSON body a client would send for these form fields.  A blank field is left
+    out, as a client would, so the schema names a required one as missing."""
+    integers = set(integers)
     body: dict[str, Any] = {}
     for name in fields:
         raw = form.get(name)
-        if raw is None or (not raw.strip() and name not in keep_empty):
-            continue
-        body[name] = typed(raw, name in integers)
+        if raw is not None and raw.strip():
+            body[name] = typed(raw, name in integers)
     return body
 
 

@@ -75,7 +75,7 @@ _FIELD_PATTERNS: list[tuple[re.Pattern[str], str]] = [
      "{label}须在 {0} 到 {1} 之间。"),
     (re.compile(r"^Must be greater than or equal to (\d+)"), "{label}不能小于 {0}。"),
     (re.compile(r"^Shorter than minimum length (\d+)"), "{label}至少 {0} 个字符。"),
-    (re.compile(r"^Length must be between 1 and (\d+)"), "请填写{label}（最多 {0} 个字）。"),
+    (re.compile(r"^Length must be between 1 and (\d+)"), "{label}最多 {0} 个字。"),
     (re.compile(r"^Length must be between (\d+) and (\d+)"), "{label}须为 {0} 到 {1} 个字符。"),
     (re.compile(r"^Longer than maximum length (\d+)"), "{label}最多 {0} 个字。"),
     (re.compile(r"^Must be one of"), "请从选项中选择{label}。"),

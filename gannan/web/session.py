@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect
 
 from gannan.platform.auth import current_user, set_request_user
@@ -53,16 +53,21 @@ def protect_form() -> None:
     csrf.protect()  # only POST, PUT, PATCH, DELETE (WTF_CSRF_METHODS)
 
 
-def sign_in(user: User) -> None:
-    # A fresh session: nothing (nor a CSRF token) carries over from before sign-in.
+def _fresh_session() -> None:
+    # Nothing, not even the CSRF token, carries over into or out of a signed-in session.
     session.clear()
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF's cache
+
+
+def sign_in(user: User) -> None:
+    _fresh_session()
     session[SESSION_KEY] = user.id
     session.permanent = True
     set_request_user(user)
 
 
 def sign_out() -> None:
-    session.clear()
+    _fresh_session()
     set_request_user(None)
 
 

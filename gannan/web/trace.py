@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import redirect, render_template, request, url_for
 
 from gannan.catalog.access import is_listed
 from gannan.catalog.models import ProductStatus
@@ -31,3 +31,12 @@ def trace_page(code: str):
         blocked=product.status is ProductStatus.BLOCKED, buyable=is_listed(product),
         today=shanghai_today(),
     )
+
+
+@blp.get("/t")
+def trace_lookup():
+    """The code typed from a label (spaces and dashes as printed are fine)."""
+    code = "".join(request.args.get("code", "").split()).replace("-", "").upper()[:32]
+    if not code:
+        return redirect(url_for("web_shop.home"))
+    return redirect(url_for("web_trace.trace_page", code=code))

@@ -202,6 +202,8 @@ def test_downloads_in_every_format(client, admin, bureau_user, october, suffix, 
     response = client.get(f"/api/v1/reports/monthly/2026-10{suffix}", headers=bearer(bureau_user))
     assert response.status_code == 200
     assert response.mimetype.startswith(mimetype.split(";")[0])
+    if suffix == ".csv":  # once, not "text/csv; charset=utf-8; charset=utf-8"
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.data.startswith(magic)
     assert "gannan-report-2026-10-v1" in response.headers["Content-Disposition"]
 

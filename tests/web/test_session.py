@@ -1,0 +1,107 @@
+"""Signing in on pages: the cookie, CSRF on every form, the API left as it was."""
+
+import pytest
+
+from gannan.platform.extensions import limiter
+from gannan.web.session import safe_next
+from tests.conftest import bearer
+from tests.factories import PASSWORD
+from tests.web.conftest import text
+
+
+def test_sign_in_sets_an_httponly_lax_session_cookie_and_goes_back(pages, shopper):
+    response = pages.post("/login", {"email": shopper.email.upper(), "password": PASSWORD,
+                                     "next": "/orders"})
+    assert response.status_code == 302 and response.headers["Location"] == "/orders"
+    cookie = response.headers["Set-Cookie"]
+    assert cookie.startswith("gannan_session=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert shopper.display_name in text(pages.get("/orders"))  # the flash greets by name
+
+
+def test_the_cookie_is_secure_in_production(tmp_path):
+    from gannan import create_app
+    from tests.conftest import TEST_CONFIG
+
+    production = create_app({**TEST_CONFIG, "GANNAN_ENV": "production",
+                             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    assert production.config["SESSION_COOKIE_SECURE"] is True
+    assert production.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_sign_out_ends_the_session(pages, shopper):
+    pages.sign_in(shopper)
+    assert pages.get("/orders").status_code == 200
+    pages.get("/orders")
+    assert pages.post("/logout").status_code == 302
+    response = pages.get("/orders")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+@pytest.mark.parametrize("path", ["/login", "/cart/add", "/checkout", "/logout"])
+def test_every_form_needs_the_csrf_token(pages, shopper, path):
+    pages.sign_in(shopper)
+    response = pages.post(path, {"email": shopper.email, "password": PASSWORD}, csrf=False)
+    assert response.status_code == 400
+    assert "表单已过期" in text(response) and response.mimetype == "text/html"
+    forged = pages.client.post(path, data={"csrf_token": "forged"})
+    assert forged.status_code == 400
+
+
+def test_the_api_needs_no_csrf_token_and_ignores_the_cookie(pages, client, shopper):
+    pages.sign_in(shopper)
+    me = client.get("/api/v1/me")  # the browser's cookie is sent, but is no bearer token
+    assert me.status_code == 401 and me.mimetype == "application/problem+json"
+    token = client.post("/api/v1/auth/token", json={"email": shopper.email,
+                                                    "password": PASSWORD})
+    assert token.status_code == 200  # no CSRF token asked of the API
+    assert client.get("/api/v1/me", headers=bearer(shopper)).status_code == 200
+
+
+def test_wrong_password_and_empty_fields_say_so_in_chinese(pages, shopper):
+    wrong = pages.post("/login", {"email": shopper.email, "password": "nope"})
+    assert wrong.status_code == 422
+    assert "邮箱或密码不正确" in text(wrong) and f'value="{shopper.email}"' in text(wrong)
+    empty = pages.post("/login", {"email": "", "password": ""})
+    assert empty.status_code == 422 and "请填写邮箱" in text(empty)
+
+
+def test_sign_up_uses_the_api_rules_then_signs_in(pages):
+    short = pages.post("/signup", {"email": "new@example.cn", "display_name": "小李",
+                                   "password": "short"})
+    assert short.status_code == 422 and "密码须为 8 到 128 个字符" in text(short)
+    assert 'value="小李"' in text(short)  # input kept
+    made = pages.post("/signup", {"email": "new@example.cn", "display_name": "小李",
+                                  "password": "long enough pw", "next": "/cart"})
+    assert made.status_code == 302 and made.headers["Location"] == "/cart"
+    assert pages.get("/cart").status_code == 200
+    pages.post("/logout")
+    again = pages.post("/signup", {"email": "NEW@example.cn", "display_name": "x",
+                                   "password": "long enough pw"})
+    assert again.status_code == 409 and "这个邮箱已经注册过了" in text(again)
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/orders?page=2", "/orders?page=2"), ("//evil.example/x", "/"),
+    ("https://evil.example/", "/"), ("javascript:alert(1)", "/"), ("/\\evil", "/"),
+    (None, "/"), ("orders", "/"),
+])
+def test_only_local_paths_are_followed_after_sign_in(target, expected):
+    assert safe_next(target) == expected
+
+
+def test_page_and_api_logins_share_one_rate_limit(app, pages, client, shopper):
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    limiter.reset()
+    try:
+        for _ in range(2):
+            assert client.post("/api/v1/auth/token", json={"email": shopper.email,
+                                                           "password": "x"}).status_code == 401
+        assert pages.post("/login", {"email": shopper.email, "password": "x"}).status_code == 422
+        blocked = pages.post("/login", {"email": shopper.email, "password": PASSWORD})
+        assert blocked.status_code == 429 and "尝试次数太多" in text(blocked)
+        assert client.post("/api/v1/auth/token", json={"email": shopper.email,
+                                                       "password": PASSWORD}).status_code == 429
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
+        limiter.reset()
