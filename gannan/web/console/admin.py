@@ -112,8 +112,7 @@ def review(seller_id: int, action: str):
     decision = ReviewAction(action)
     form = request.form
     try:
-        data = load_form(REVIEW_SCHEMAS[decision](), payload(form, ("reason",),
-                                                             keep_empty=("reason",)))
+        data = load_form(REVIEW_SCHEMAS[decision](), payload(form, ("reason",)))
         services.review_seller(seller_id, require_user(), decision, data.get("reason"))
     except FormInvalid:
         db.session.rollback()
@@ -145,8 +144,7 @@ def checks(status: int = 200, **context):
 @blp.post("/admin/spot-checks")
 def check_record():
     form = request.form
-    body = payload(form, ("sampled_on", "lab", "report_number", "notes"),
-                   keep_empty=("sampled_on", "lab", "report_number"))
+    body = payload(form, ("sampled_on", "lab", "report_number", "notes"))
     target = form.get("target", "").strip()
     if target.isdigit():
         body["product_id"] = typed(target, True)
@@ -176,7 +174,7 @@ def check_record():
 def unblock(product_id: int):
     form = request.form
     try:
-        data = load_form(UnblockSchema(), payload(form, ("reason",), keep_empty=("reason",)))
+        data = load_form(UnblockSchema(), payload(form, ("reason",)))
         product = spot_checks.lift_block(product_id, data["reason"])
     except FormInvalid:
         db.session.rollback()

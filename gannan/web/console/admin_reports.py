@@ -61,7 +61,7 @@ def reports(status: int = 200, **context):
 def build():
     form = request.form
     try:
-        data = load_form(ReportRequestSchema(), payload(form, ("period",), keep_empty=("period",)))
+        data = load_form(ReportRequestSchema(), payload(form, ("period",)))
         period = str(monthly.parse_period(data["period"]))
         task = enqueue("reporting.build_monthly_report", period)
     except FormInvalid:

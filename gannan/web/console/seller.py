@@ -121,7 +121,7 @@ def check_uscc():
 def apply_submit():
     form = request.form
     try:
-        data = load_form(SellerCreateSchema(), payload(form, APPLY_FIELDS, keep_empty=APPLY_FIELDS))
+        data = load_form(SellerCreateSchema(), payload(form, APPLY_FIELDS))
         seller = services.apply_as_seller(require_user(), data)
     except FormInvalid as exc:
         errors, message = invalid(exc)
@@ -180,7 +180,7 @@ def add_qualification(seller_id: int):
     fields = ("kind", "number", "valid_from", "valid_until")
     try:
         data = load_form(QualificationCreateSchema(),
-                         payload(form, fields, keep_empty=("kind", "number", "valid_from")))
+                         payload(form, fields))
         services.add_qualification(seller_id, data)
     except FormInvalid as exc:
         errors, message = invalid(exc)
@@ -239,7 +239,7 @@ def staff(seller_id: int, status: int = 200, **context):
 def staff_add(seller_id: int):
     form = request.form
     try:
-        data = load_form(StaffAddSchema(), payload(form, ("email",), keep_empty=("email",)))
+        data = load_form(StaffAddSchema(), payload(form, ("email",)))
         member = services.add_staff(seller_id, data["email"])
     except FormInvalid as exc:
         errors, message = invalid(exc)

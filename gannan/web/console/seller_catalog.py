@@ -102,7 +102,7 @@ def _product_form_context(seller) -> dict:
 
 def _product_body(form, fields=("title", "description", "category", "origin_county_code",
                                 "origin_township", "regional_brand")) -> dict:
-    body = payload(form, fields, keep_empty=("title", "category", "origin_county_code"))
+    body = payload(form, fields)
     body["cold_chain"] = form.get("cold_chain") == "on"
     agricultural = form.get("agricultural", "")
     body["agricultural"] = {"yes": True, "no": False}.get(agricultural)
@@ -110,8 +110,7 @@ def _product_body(form, fields=("title", "description", "category", "origin_coun
 
 
 def _sku_body(form) -> dict:
-    body = payload(form, ("code", "spec", "stock", "weight_g"), integers=("stock", "weight_g"),
-                   keep_empty=("code", "spec", "stock"))
+    body = payload(form, ("code", "spec", "stock", "weight_g"), integers=("stock", "weight_g"))
     body["price_fen"] = fen(form, "price_fen")
     return body
 
@@ -294,8 +293,7 @@ def certificates_page(seller_id: int, status: int = 200, **context):
 @blp.post("/seller/<id:seller_id>/certificates")
 def certificate_add(seller_id: int):
     form = request.form
-    body = payload(form, ("kind", "number", "issuer", "brand", "valid_from", "valid_until"),
-                   keep_empty=("kind", "number", "issuer", "valid_from", "valid_until"))
+    body = payload(form, ("kind", "number", "issuer", "brand", "valid_from", "valid_until"))
     body["product_ids"] = [typed(v, True) for v in form.getlist("product_ids")]
     try:
         certificates.add_certificate(seller_id, load_form(CertificateCreateSchema(), body))
@@ -352,30 +350,31 @@ def batch_new(product_id: int, status: int = 200, **context):
                   commitments=COMMITMENTS, farm_input_kinds=FARM_INPUT_KINDS, **context)
 
 
+def _filled(fields: dict) -> dict:
+    """A nested part of the body with blank fields left out, as forms.payload does for the
+    top level: the schema then names a required one as missing."""
+    return {k: v for k, v in fields.items() if v not in ("", None)}
+
+
 def _batch_body(form) -> dict:
     body = payload(form, ("harvest_date", "production_date", "quantity", "unit", "base",
-                          "producer", "producer_kind"), integers=("quantity",),
-                   keep_empty=("quantity", "unit", "base", "producer", "producer_kind"))
-    body["compliance_certificate"] = {
-        "product": form.get("cc_product", "").strip(),
-        "quantity": form.get("cc_quantity", "").strip()
-        or f"{form.get('quantity', '').strip()}{form.get('unit', '')}",
-        "producer": form.get("cc_producer", "").strip(),
-        "origin": form.get("cc_origin", "").strip(),
-        "contact": form.get("cc_contact", "").strip(),
-        "issued_on": form.get("cc_issued_on", "").strip(),
-        "commitments": form.getlist("commitments")}
-    if form.get("inspection_lab", "").strip():
-        body["inspections"] = [{
-            "lab": form.get("inspection_lab", "").strip(),
-            "report_number": form.get("inspection_report_number", "").strip(),
+                          "producer", "producer_kind"), integers=("quantity",))
+    field = lambda name: form.get(name, "").strip()  # noqa: E731
+    body["compliance_certificate"] = _filled({
+        "product": field("cc_product"),
+        "quantity": field("cc_quantity") or f"{field('quantity')}{form.get('unit', '')}",
+        "producer": field("cc_producer"), "origin": field("cc_origin"),
+        "contact": field("cc_contact"), "issued_on": field("cc_issued_on"),
+        "commitments": form.getlist("commitments")})
+    if field("inspection_lab"):
+        body["inspections"] = [_filled({
+            "lab": field("inspection_lab"), "report_number": field("inspection_report_number"),
             "passed": form.get("inspection_passed") == "yes",
-            "inspected_on": form.get("inspection_inspected_on", "").strip()}]
-    if form.get("input_name", "").strip():
-        body["farm_inputs"] = [{
-            "name": form.get("input_name", "").strip(), "kind": form.get("input_kind", ""),
-            "amount": form.get("input_amount", "").strip(),
-            "applied_on": form.get("input_applied_on", "").strip()}]
+            "inspected_on": field("inspection_inspected_on")})]
+    if field("input_name"):
+        body["farm_inputs"] = [_filled({
+            "name": field("input_name"), "kind": form.get("input_kind", ""),
+            "amount": field("input_amount"), "applied_on": field("input_applied_on")})]
     return body
 
 

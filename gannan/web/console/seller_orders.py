@@ -116,7 +116,7 @@ def ship(seller_order_id: int):
     form = request.form
     fields = ("carrier", "tracking_number")
     try:
-        data = load_form(ShipSchema(), payload(form, fields, keep_empty=fields))
+        data = load_form(ShipSchema(), payload(form, fields))
         part = fulfilment.ship(seller_order_id, require_user().id, data["carrier"],
                                data["tracking_number"])
     except FormInvalid as exc:
