@@ -74,7 +74,7 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
     """Lines over the same x labels (months), each series (name, values) its colour."""
     if not labels:
         return Markup(f'<p class="muted chart-empty">{escape(title)}：这段时间没有数据。</p>')
-    left, right, top_pad, bottom = 52, 10, 12, 34
+    left, right, top_pad, bottom = 52, 22, 12, 34
     height = 200
     plot_w, plot_h = WIDTH - left - right, height - top_pad - bottom
     ticks = _ticks(max([max(values, default=0) for _, values in series] + [0]))
@@ -99,7 +99,8 @@ def line_chart(labels: Sequence[str], series: Sequence[tuple[str, Sequence[int]]
         if i % every == 0 or i == len(labels) - 1:
             parts.append(f'<text class="chart-axis" x="{x(i):.1f}" y="{height - bottom + 16}" '
                          f'text-anchor="middle">{escape(name)}</text>')
-    for index, (name, values) in enumerate(series):
+    # the first series last, so that it is drawn on top where two lines meet
+    for index, (name, values) in reversed(list(enumerate(series))):
         colour = COLOURS[index % len(COLOURS)]
         points = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(values))
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2.5" '

@@ -1,7 +1,7 @@
-"""A readable difference between two versions of a month's report: every figure that
-changed, by section, with the old value, the new one and the change.
+"""A readable difference between two versions of a month's report: section by section,
+the lines whose figures changed, each figure as old → new with the change.
 
-Pure: two report contents (the canonical JSON, parsed) in, rows out.  Amounts stay
+Pure: two report contents (the canonical JSON, parsed) in, tables out.  Amounts stay
 integer fen; the template shows them in 元.
 """
 
@@ -10,12 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-MEASURES = {
+LABELS = {
     "online_retail_fen": "网络零售额", "specialty_fen": "赣州特色产品销售额",
     "agricultural_fen": "农产品网络零售额", "upstream_fen": "农产品上行销售额",
     "refunds_fen": "退款", "orders": "订单数", "buyers": "买家数",
-    "active_sellers": "有销售的商家数", "sellers": "有销售的商家数",
+    "active_sellers": "有销售的商家数",
 }
+TOTALS = list(LABELS)
+BY_ITEM = ["online_retail_fen", "agricultural_fen", "upstream_fen", "orders"]
 DESTINATIONS = {"same_county_fen": "销往本县", "elsewhere_in_ganzhou_fen": "销往赣州市内其他区县",
                 "outside_ganzhou_fen": "销往赣州市外"}
 CHANNELS = {"storefront": "商城", "livestream": "直播", "short_video": "短视频",
@@ -23,12 +25,14 @@ CHANNELS = {"storefront": "商城", "livestream": "直播", "short_video": "短�
 
 
 @dataclass
-class Row:
-    item: str | None
-    measure: str
+class Cell:
     old: int | None
     new: int | None
     money: bool
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
 
     @property
     def delta(self) -> int:
@@ -36,67 +40,81 @@ class Row:
 
 
 @dataclass
-class Section:
+class Line:
+    name: str
+    cells: list[Cell]
+
+
+@dataclass
+class Table:
     title: str
-    rows: list[Row] = field(default_factory=list)
-    unchanged: int = 0
+    columns: list[str]
+    lines: list[Line] = field(default_factory=list)
+    unchanged: int = 0  # lines left out because nothing in them changed
 
 
 @dataclass
 class Diff:
     first: bool  # nothing certified yet: the draft would be the first version
-    sections: list[Section]
+    tables: list[Table]
 
     @property
     def changed(self) -> int:
-        return sum(len(s.rows) for s in self.sections)
+        """How many figures differ."""
+        return sum(cell.changed for t in self.tables for line in t.lines for cell in line.cells)
 
 
-def _measures(row: dict[str, Any] | None, item: str | None) -> dict[tuple, tuple[int, bool]]:
-    """The row's figures in the order of MEASURES (the report's JSON sorts its keys)."""
-    row = row or {}
-    return {(item, label): (row[key], key.endswith("_fen")) for key, label in MEASURES.items()
-            if isinstance(row.get(key), int)}
+Figures = dict[str, dict[str, tuple[int | None, bool]]]  # line → column → (value, money)
 
 
-def _keyed(rows: list[dict] | None, name) -> dict[tuple, tuple[int, bool]]:
-    out: dict[tuple, tuple[int, bool]] = {}
-    for row in rows or []:
-        out.update(_measures(row, name(row)))
-    return out
+def _vertical(figures: dict[str, str], source: dict | None) -> Figures:
+    """A section whose lines are figures (the totals): one column of values."""
+    return {label: {"value": ((source or {}).get(key), key.endswith("_fen"))}
+            for key, label in figures.items()}
 
 
-SECTIONS = [
-    ("总计", lambda c: _measures(c.get("totals"), None)),
-    ("农产品上行去向", lambda c: {(None, label): (c.get("upstream_destination", {}).get(k, 0), True)
-                             for k, label in DESTINATIONS.items()}),
-    ("按区县（产地）", lambda c: _keyed(c.get("by_county"), lambda r: r.get("county"))),
-    ("按品类", lambda c: _keyed(c.get("by_category"), lambda r: r.get("category_name"))),
-    ("按渠道", lambda c: _keyed(c.get("by_channel"),
-                              lambda r: CHANNELS.get(r.get("channel"), r.get("channel")))),
-    ("按商家", lambda c: _keyed(c.get("by_seller"), lambda r: r.get("seller"))),
-    ("本年累计", lambda c: _measures(c.get("year_to_date"), None)),
-    ("奖补测算", lambda c: {(None, "测算奖补合计"): (
-        c.get("award_estimate", {}).get("total_fen", 0), True)}),
-]
+def _by_item(rows: list[dict] | None, name) -> Figures:
+    """A section of items (counties, categories ...): a column per measure."""
+    return {name(row): {key: (row.get(key), key.endswith("_fen")) for key in BY_ITEM}
+            for row in rows or []}
+
+
+def _sections(content: dict[str, Any]) -> list[tuple[str, list[str], Figures]]:
+    totals = {key: LABELS[key] for key in TOTALS}
+    return [
+        ("总计", ["value"], _vertical(totals, content.get("totals"))),
+        ("农产品上行去向", ["value"], _vertical(DESTINATIONS, content.get("upstream_destination"))),
+        ("按区县（产地）", BY_ITEM, _by_item(content.get("by_county"), lambda r: r.get("county"))),
+        ("按品类", BY_ITEM, _by_item(content.get("by_category"),
+                                    lambda r: r.get("category_name"))),
+        ("按渠道", BY_ITEM, _by_item(content.get("by_channel"),
+                                    lambda r: CHANNELS.get(r.get("channel"), r.get("channel")))),
+        ("按商家", BY_ITEM, _by_item(content.get("by_seller"), lambda r: r.get("seller"))),
+        ("本年累计", ["value"], _vertical(totals, content.get("year_to_date"))),
+        ("奖补测算", ["value"], _vertical({"total_fen": "测算奖补合计"},
+                                         content.get("award_estimate"))),
+    ]
 
 
 def compare(old: dict[str, Any] | None, new: dict[str, Any]) -> Diff:
-    """Each section's changed figures (every figure of ``new`` when ``old`` is None)."""
-    sections = []
-    for title, extract in SECTIONS:
-        before = extract(old) if old is not None else {}
-        after = extract(new)
-        section = Section(title)
-        for key in list(after) + [k for k in before if k not in after]:
-            was, now = before.get(key), after.get(key)
-            money = (now or was)[1]
-            old_value, new_value = (was[0] if was else None), (now[0] if now else None)
-            if old is not None and old_value == new_value:
-                section.unchanged += 1
+    """Each section's changed lines (for a first version: every line with a figure)."""
+    tables = []
+    earlier = _sections(old) if old is not None else None
+    for index, (title, keys, after) in enumerate(_sections(new)):
+        before = earlier[index][2] if earlier else {}
+        table = Table(title, ["数值"] if keys == ["value"] else [LABELS[k] for k in keys])
+        for name in list(after) + [n for n in before if n not in after]:
+            was, now = before.get(name, {}), after.get(name, {})
+            cells = []
+            for key in keys:
+                money = (now.get(key) or was.get(key) or (None, key.endswith("_fen")))[1]
+                cells.append(Cell(was.get(key, (None, money))[0] if old is not None else None,
+                                  now.get(key, (None, money))[0], money))
+            if old is None and not any(cell.new for cell in cells):
+                continue  # a first version: what it reports, not its zeros
+            if old is not None and not any(cell.changed for cell in cells):
+                table.unchanged += 1
                 continue
-            if old is None and not new_value:
-                continue  # a first version: list what it reports, not its zeros
-            section.rows.append(Row(key[0], key[1], old_value, new_value, money))
-        sections.append(section)
-    return Diff(first=old is None, sections=sections)
+            table.lines.append(Line(name, cells))
+        tables.append(table)
+    return Diff(first=old is None, tables=tables)

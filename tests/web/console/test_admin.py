@@ -133,10 +133,10 @@ def test_build_follow_compare_and_certify_a_month(client, clock, world):
     post(client, "/admin/reports", {"period": "2026-10"})
     page = text(client.get("/admin/reports/2026-10"))
     assert "第 2 版草稿与已认证第 1 版的差异" in page
-    assert re.search(r"总计 （另有 2 项未变） 项目 已认证 草稿 变化 网络零售额 ¥137\.60 ¥206\.40 "
+    assert re.search(r"总计 （另有 \d 行未变） 项目 数值 网络零售额 ¥137\.60 → ¥206\.40 "
                      r"\+ ¥68\.80", page)
-    assert re.search(r"按区县（产地） （另有 \d+ 项未变） 项目 已认证 草稿 变化 信丰县 · "
-                     r"网络零售额 ¥137\.60 ¥206\.40 \+ ¥68\.80", page)
+    assert re.search(r"按区县（产地） （另有 17 行未变） 项目 网络零售额 农产品网络零售额 "
+                     r"农产品上行销售额 订单数 信丰县 ¥137\.60 → ¥206\.40 \+ ¥68\.80", page)
     no_reason = post(client, "/admin/reports/2026-10/certify", {"version": "2"})
     assert no_reason.status_code == 422 and "须写明更正原因" in text(no_reason)
     assert post(client, "/admin/reports/2026-10/certify",
@@ -168,24 +168,31 @@ def test_progress_from_a_result_backend_and_without_one(client, world, monkeypat
                       headers=htmx).status_code == 404
 
 
-def test_the_diff_lists_only_changed_figures_in_words():
+def test_the_diff_lists_only_the_lines_that_changed():
     old = {"totals": {"online_retail_fen": 13760, "orders": 1, "buyers": 1},
            "by_county": [{"county": "信丰县", "online_retail_fen": 13760, "orders": 1},
-                         {"county": "兴国县", "online_retail_fen": 0, "orders": 0}],
+                         {"county": "兴国县", "online_retail_fen": 9800, "orders": 1}],
            "award_estimate": {"total_fen": 0}}
     new = {"totals": {"online_retail_fen": 20640, "orders": 2, "buyers": 1},
            "by_county": [{"county": "信丰县", "online_retail_fen": 20640, "orders": 2},
-                         {"county": "兴国县", "online_retail_fen": 0, "orders": 0}],
+                         {"county": "兴国县", "online_retail_fen": 9800, "orders": 1}],
            "award_estimate": {"total_fen": 0}}
     diff = compare(old, new)
-    rows = {(s.title, r.item, r.measure): (r.old, r.new, r.delta) for s in diff.sections
-            for r in s.rows}
-    assert rows == {("总计", None, "网络零售额"): (13760, 20640, 6880),
-                    ("总计", None, "订单数"): (1, 2, 1),
-                    ("按区县（产地）", "信丰县", "网络零售额"): (13760, 20640, 6880),
-                    ("按区县（产地）", "信丰县", "订单数"): (1, 2, 1)}
+    tables = {t.title: t for t in diff.tables}
+    totals = {line.name: (line.cells[0].old, line.cells[0].new, line.cells[0].delta)
+              for line in tables["总计"].lines}
+    assert totals == {"网络零售额": (13760, 20640, 6880), "订单数": (1, 2, 1)}
+    county = tables["按区县（产地）"]
+    assert [line.name for line in county.lines] == ["信丰县"] and county.unchanged == 1
+    cells = dict(zip(county.columns, county.lines[0].cells))
+    assert (cells["网络零售额"].old, cells["网络零售额"].new, cells["网络零售额"].money) == \
+        (13760, 20640, True)
+    assert (cells["订单数"].delta, cells["订单数"].money) == (1, False)
     assert diff.changed == 4 and not diff.first
-    assert compare(None, new).first
+    first = compare(None, new)
+    assert first.first and [line.name for line in
+                            {t.title: t for t in first.tables}["按区县（产地）"].lines] == \
+        ["信丰县", "兴国县"]
 
 
 def test_the_admin_downloads_a_draft_the_bureau_does_not(client, world):
