@@ -4,7 +4,8 @@
 #   Elasticsearch 127.0.0.1:9200 (integ-test-zip from Maven Central),
 #   stripe-mock 127.0.0.1:12111 (go install, pinned).
 # Also the Debian packages the suite needs beside them: fonts-wqy-microhei (the CJK
-# font PDFs embed), poppler-utils and zbar-tools (pdftoppm and zbarimg read the PDFs).
+# font PDFs embed), poppler-utils and zbar-tools (pdftoppm and zbarimg read the PDFs),
+# chromium and chromium-driver for tests/browser.
 #
 # Usage: bash .ci/services.sh [start|stop|status]
 #   start (default): install what is missing, start what is down, wait until healthy,
@@ -437,6 +438,8 @@ cmd_start() {
     with_lock start
     ensure_packages curl ca-certificates
     ensure_packages fonts-wqy-microhei poppler-utils zbar-tools
+    # tests/browser: Debian's chromium and its driver (the font above shows the Chinese)
+    ensure_packages chromium chromium-driver
     local t0=$SECONDS
     pg_start
     redis_start

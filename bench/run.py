@@ -87,6 +87,19 @@ BENCHMARKS: dict[str, Benchmark] = {
         target=Target("/api/v1/counties"),
     ),
 }
+def trace_page_target(base_url: str) -> Target:
+    """The trace page of the demo's first product's latest batch (``/t/<code>``)."""
+    product = json.loads(fetch(base_url, Target("/api/v1/products/1")).body)
+    return Target(f"/t/{product['latest_batches'][0]['trace_code']}")
+
+
+BENCHMARKS["trace-page"] = Benchmark(
+    name="trace-page",
+    description="GET /t/<code>: the HTML trace page a QR code opens (demo batch: "
+                "inspection, brand licence, seller's licences; public, no session)",
+    target=Target("/t/"), prepare=trace_page_target,
+)
+
 for _backend, _short in (("sqlite", "sqlite"), ("elasticsearch", "es")):
     BENCHMARKS[f"search-{_short}"] = Benchmark(
         name=f"search-{_short}",

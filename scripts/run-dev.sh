@@ -25,6 +25,7 @@ elif [ -n "$stripe_mock" ]; then
 else
     echo "Payments: cash on delivery only (install stripe-mock to offer Stripe)"
 fi
+echo "Pages   http://$host:$port/            (shop; trace pages at /t/<trace code>)"
 echo "API     http://$host:$port/api/v1/"
 echo "Docs    http://$host:$port/api/v1/docs"
 .venv/bin/flask --app gannan run --host "$host" --port "$port"

@@ -37,7 +37,8 @@ def init_api_index(app: Flask) -> None:
     @app.before_request
     def trace_json_or_page():
         # Old QR codes encode /api/v1/trace/{code}: a person's browser gets the page.
-        if request.endpoint == "trace.Trace" and request.method == "GET" and prefers_html():
+        if request.endpoint == "trace.Trace" and request.method in ("GET", "HEAD") \
+                and prefers_html():
             code = (request.view_args or {}).get("code", "")
             return redirect(url_for("web_trace.trace_page", code=code), 302)
         return None

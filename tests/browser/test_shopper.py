@@ -41,6 +41,29 @@ def add_to_cart(browser, title: str, spec: str, quantity: int = 1) -> None:
     assert browser.path == "/cart", browser.text()
 
 
+def set_quantity_in_place(browser, line: int, quantity: str) -> None:
+    """Type a quantity on a cart line and leave the field: htmx posts the form and swaps
+    the cart, without a page load."""
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    field = browser.find_all(".qty-form input[name=quantity]")[line]
+    old_cart = browser.find("#cart")
+    browser.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", field)
+    field.click()
+    field.send_keys(Keys.CONTROL, "a")
+    field.send_keys(quantity, Keys.TAB)
+
+    def swapped(driver) -> bool:
+        try:
+            old_cart.is_enabled()
+        except Exception:  # noqa: BLE001 - replaced by the swap
+            return True
+        return False
+
+    WebDriverWait(browser.driver, 10, poll_frequency=0.05).until(swapped)
+
+
 def fill_address(browser, county: str = "信丰县") -> None:
     browser.fill("recipient", "王小明")
     browser.fill("phone", "13912345678")
@@ -126,6 +149,12 @@ def test_two_sellers_checked_out_with_cash_on_delivery_split_by_seller(browser):
     add_to_cart(browser, OIL, "1L 玻璃瓶", 1)
     assert [h.text for h in browser.find_all(".part-head")] == [
         "信丰县绿源脐橙专业合作社", "兴国县山茶油有限公司"]
+    # htmx: a changed quantity updates the cart in place, and a refused one says why
+    set_quantity_in_place(browser, 1, "500")
+    assert "库存不足（只剩 200 件）" in browser.find("#cart .line-bad").text
+    set_quantity_in_place(browser, 1, "2")
+    assert "合计 ¥333.60" in browser.find(".summary").text.replace("\n", " ")
+    set_quantity_in_place(browser, 1, "1")
     browser.screenshot("cart.png")
 
     browser.follow("去结算")
