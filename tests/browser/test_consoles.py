@@ -314,5 +314,5 @@ def test_a_new_cooperative_sells_and_the_bureau_verifies_the_certified_month(
 
     browser.sign_in("xinfeng@demo.gannan.test")  # a shop with a few months behind it
     browser.open("/seller")
-    tab(browser, "商品")
+    tab(browser, "订单")
     shoot(browser, "console-seller-desk.png", DESK)
