@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -125,7 +126,10 @@ def test_a_pending_sellers_product_lists_every_reason(client, owner):
     seller = SellerFactory(owner=owner, status=SellerStatus.PENDING)
     product = ProductFactory(seller=seller, regional_brand="赣南脐橙", skus=[])
     sign_in(client, owner)
-    page = text(client.get(f"/seller/{seller.id}/products"))
+    listing = client.get(f"/seller/{seller.id}/products")
+    assert re.search(r'<a href="[^"]+/products" aria-current="page">商品</a>',
+                     listing.get_data(as_text=True))  # the tab shows where one is
+    page = text(listing)
     for reason in ("商家通过平台审核后才能上架商品", "至少要有一个规格才能上架",
                    "须有有效的品牌授权书或地理标志证书覆盖它"):
         assert reason in page
