@@ -189,7 +189,7 @@ def verify(status: int = 200, **context):
     return render("console/bureau/verify.html", status, **_frame("verify"), **context)
 
 
-@blp.before_request
+@blp.before_app_request  # before the pages' own hooks: the CSRF check reads the form
 def _allow_large_uploads() -> None:
     if request.endpoint == "console_bureau.verify_upload":
         request.max_content_length = MAX_UPLOAD

@@ -104,6 +104,8 @@ def test_verifying_an_uploaded_report(client, october):
     pdf = client.get("/bureau/reports/2026-10.pdf").data
     not_json = upload(pdf, "report.pdf")
     assert not_json.status_code == 422 and "这个文件不是 JSON" in text(not_json)
+    padded = envelope + b" " * (2 * 1024 * 1024)  # a year of sellers weighs more than 1 MiB
+    assert "报告真实有效" in text(upload(padded))
     nothing = post(client, "/bureau/verify", {}, content_type="multipart/form-data")
     assert nothing.status_code == 422 and "请选择或拖入" in text(nothing)
 
