@@ -187,6 +187,12 @@ def add_qualification(seller_id: int, data: dict[str, Any], today: date | None =
     return qualification
 
 
+def has_valid_business_licence(seller: Seller, today: date) -> bool:
+    """Approval needs a business licence on file that is valid ``today`` (Shanghai)."""
+    return any(q.kind is QualificationKind.BUSINESS_LICENCE and q.valid_on(today)
+               for q in seller.qualifications)
+
+
 # status the action leads to, and the statuses it may start from
 TRANSITIONS: dict[ReviewAction, tuple[SellerStatus, frozenset[SellerStatus]]] = {
     ReviewAction.APPROVE: (
@@ -219,11 +225,7 @@ def review_seller(
             code=PlatformErrorCode.INVALID_TRANSITION,
         )
     if action is ReviewAction.APPROVE:
-        today = today or shanghai_today()
-        if not any(
-            q.kind is QualificationKind.BUSINESS_LICENCE and q.valid_on(today)
-            for q in seller.qualifications
-        ):
+        if not has_valid_business_licence(seller, today or shanghai_today()):
             raise Conflict(
                 "The seller has no valid business licence on file.",
                 code=PlatformErrorCode.BUSINESS_LICENCE_REQUIRED,

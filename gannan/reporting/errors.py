@@ -17,6 +17,7 @@ class ReportingErrorCode(ErrorCodeEnum):
     INVALID_SETTINGS = "invalid_settings"
     # Monthly reports.
     REPORT_NOT_FOUND = "report_not_found"
+    PERIOD_NOT_ENDED = "period_not_ended"
     UNKNOWN_FORMAT = "unknown_format"
     ALREADY_CERTIFIED = "already_certified"
     CORRECTION_REASON_REQUIRED = "correction_reason_required"

@@ -151,8 +151,20 @@ def generate(period: str) -> MonthlyReport:
     return report
 
 
+def require_ended(month: Month) -> None:
+    """A month can be certified only once it is over in Ganzhou: until its last
+    Shanghai midnight, sales (and refunds) may still land in it."""
+    ends = month.next().start_utc()
+    if utcnow() < ends:
+        raise Conflict(f"{month} has not ended in Asia/Shanghai; it can be certified from "
+                       f"{month.next()}-01 00:00 (UTC {ends.isoformat()}).",
+                       code=ReportingErrorCode.PERIOD_NOT_ENDED, ends_at=ends.isoformat())
+
+
 def certify(period: str, version: int | None, actor: User, reason: str | None) -> MonthlyReport:
-    existing = versions(str(parse_period(period)))
+    month = parse_period(period)
+    require_ended(month)
+    existing = versions(str(month))
     drafts = [r for r in existing if r.status is ReportStatus.DRAFT]
     report = next((r for r in existing if r.version == version), None) if version \
         else (drafts[-1] if drafts else None)

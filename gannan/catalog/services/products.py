@@ -79,28 +79,42 @@ def update_product(product_id: int, data: dict[str, Any]) -> Product:
     return product
 
 
+def _brand_problem(product: Product) -> Conflict:
+    return Conflict(
+        f"The regional brand {product.regional_brand} needs a valid brand licence or "
+        "geographical-indication certificate covering this product.",
+        code=CatalogErrorCode.BRAND_LICENCE_REQUIRED,
+    )
+
+
 def _require_brand_cover(product: Product) -> None:
     if not brand_covered(product, shanghai_today()):
-        raise Conflict(
-            f"The regional brand {product.regional_brand} needs a valid brand licence or "
-            "geographical-indication certificate covering this product.",
-            code=CatalogErrorCode.BRAND_LICENCE_REQUIRED,
-        )
+        raise _brand_problem(product)
+
+
+def publish_problems(product: Product) -> list[Conflict]:
+    """Every reason ``product`` cannot be put on sale today, in the order publishing
+    checks them; empty when it can.  The seller console shows them all before anyone
+    presses "publish"; :func:`publish_product` refuses with the first."""
+    problems = []
+    if product.seller.status is not SellerStatus.APPROVED:
+        problems.append(Conflict("Only an approved seller can publish.",
+                                 code=CatalogErrorCode.SELLER_NOT_APPROVED))
+    if product.status is ProductStatus.BLOCKED:
+        problems.append(Conflict(f"The product is blocked: {product.blocked_reason}",
+                                 code=CatalogErrorCode.PRODUCT_BLOCKED))
+    if not product.skus:
+        problems.append(Conflict("A product needs at least one SKU to be sold.", code=CatalogErrorCode.NO_SKUS))
+    if product.regional_brand and not brand_covered(product, shanghai_today()):
+        problems.append(_brand_problem(product))
+    return problems
 
 
 def publish_product(product_id: int) -> Product:
     product = product_or_404(product_id)
-    if product.seller.status is not SellerStatus.APPROVED:
-        raise Conflict("Only an approved seller can publish.",
-                       code=CatalogErrorCode.SELLER_NOT_APPROVED)
-    if product.status is ProductStatus.BLOCKED:
-        raise Conflict(f"The product is blocked: {product.blocked_reason}",
-                       code=CatalogErrorCode.PRODUCT_BLOCKED)
-    if not product.skus:
-        raise Conflict("A product needs at least one SKU to be sold.",
-                       code=CatalogErrorCode.NO_SKUS)
-    if product.regional_brand:
-        _require_brand_cover(product)
+    problems = publish_problems(product)
+    if problems:
+        raise problems[0]
     if product.status is not ProductStatus.PUBLISHED:
         product.status = ProductStatus.PUBLISHED
         product.published_at = product.published_at or utcnow()
