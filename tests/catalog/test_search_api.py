@@ -1,10 +1,9 @@
 """GET /api/v1/products: Chinese and pinyin search over listed products, with facets."""
 
 import pytest
-from sqlalchemy import event
 
 from gannan.catalog.indexing import queue_reindex
-from gannan.catalog.models import ProductStatus, Sku
+from gannan.catalog.models import CertificateKind, Product, ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus
 from tests.factories import CertificateFactory, ProductFactory, SellerFactory, category
@@ -133,19 +132,54 @@ def test_bad_search_parameters(client, params, code):
     assert_problem(client.get("/api/v1/products", query_string=params), 422, code)
 
 
-def test_search_queries_do_not_grow_with_page_size(client, seller):
+def test_search_queries_do_not_grow_with_page_size(client, seller, sql_statements):
     made = [ProductFactory(seller=seller, title=f"脐橙 {n}", status=ProductStatus.PUBLISHED)
             for n in range(25)]
     queue_reindex(p.id for p in made)
     db.session.commit()
     counts = {}
     for size in (1, 5, 25):
-        statements = []
-        listener = lambda *args: statements.append(args[2])  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with sql_statements() as statements:
             assert len(search(client, q="脐橙", page_size=size)["items"]) == size
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         counts[size] = len(statements)
     assert counts[1] == counts[5] == counts[25], counts
+
+
+@pytest.mark.parametrize("params", [{"q": "脐橙"}, {}, {"q": "脐橙", "county": "360722"},
+                                    {"category": "fruit", "sort": "price_asc"}])
+def test_a_search_page_is_two_statements(client, catalogue, sql_statements, params):
+    """The page's products with seller, category, county and prices; their valid
+    certificates.  Nothing per product, nothing per filter."""
+    with sql_statements() as statements:
+        body = search(client, **params)
+    assert body["items"]
+    assert len(statements) == 2, statements
+
+
+def test_an_empty_page_reads_no_product(client, catalogue, sql_statements):
+    with sql_statements() as statements:
+        assert search(client, q="榴莲")["items"] == []
+    assert statements == []
+
+
+def test_a_summary_shows_what_the_product_schema_shows(client, catalogue, seller):
+    """The summaries read as columns serialise exactly as the products themselves do."""
+    from datetime import date, timedelta
+
+    from gannan.catalog.schemas import ProductSummarySchema
+
+    orange = catalogue["xinfeng_orange"]
+    orange.images = ["https://img.example.cn/1.jpg", "https://img.example.cn/2.jpg"]
+    CertificateFactory(products=[orange], kind=CertificateKind.GREEN_FOOD,
+                       valid_until=date.today() - timedelta(days=2))  # expired: not shown
+    CertificateFactory(products=[orange, catalogue["honey_tangerine"]],
+                       kind=CertificateKind.ORGANIC)
+    db.session.commit()
+    body = search(client)
+    products = db.session.scalars(db.select(Product).where(
+        Product.id.in_(ids(body)))).all()
+    expected = {p.id: ProductSummarySchema().dump(p) for p in products}
+    assert len(expected) == 5
+    assert {item["id"]: item for item in body["items"]} == expected
+    assert expected[orange.id]["certifications"] == ["brand_licence", "organic"]
+    assert expected[catalogue["honey_tangerine"].id]["sold_out"] is True

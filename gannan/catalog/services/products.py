@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.orm import defaultload
+from sqlalchemy import func, update
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.indexing import queue_reindex
-from gannan.catalog.models import BRAND_KINDS, Product, ProductStatus, Sku
+from gannan.catalog.models import (
+    BRAND_KINDS,
+    Category,
+    Certificate,
+    Product,
+    ProductStatus,
+    Sku,
+    certificate_products,
+)
 from gannan.catalog.access import product_or_404
 from gannan.platform.counties import require_current_county
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.models import Notification, SellerStatus
+from gannan.platform.models import County, Notification, Seller, SellerStatus
 from gannan.platform.types import shanghai_today, utcnow
 
 EDITABLE = ("title", "description", "origin_township", "regional_brand", "cold_chain", "images")
@@ -196,13 +205,68 @@ def seller_products(seller_id: int, status: ProductStatus | None = None):
     return query
 
 
-def products_by_ids(ids: list[int]) -> list[Product]:
-    """Products in the order of ``ids`` (a search's ranking), in a constant number of queries."""
-    # A summary shows the seller's name only: leave its members, licences and review
-    # trail unloaded (six queries a page otherwise).
-    query = db.select(Product).where(Product.id.in_(ids)).options(
-        defaultload(Product.seller).lazyload("*"))
-    found = {p.id: p for p in db.session.scalars(query)}
+@dataclass(frozen=True)
+class ProductSummary:
+    """What a search result shows of a product (ProductSummarySchema), read as columns."""
+
+    id: int
+    title: str
+    status: ProductStatus
+    seller: SimpleNamespace  # id, name, county_code
+    category: SimpleNamespace  # slug, name
+    origin_county: SimpleNamespace  # code, name, pinyin, kind
+    regional_brand: str | None
+    images: list[str]
+    min_price_fen: int | None
+    in_stock: bool
+    cold_chain: bool
+    valid_certification_kinds: list[str]
+
+
+def product_summaries(ids: list[int]) -> list[ProductSummary]:
+    """Summaries of the products in ``ids``, in that order (a search's ranking).
+
+    Two statements whatever the page size: the products with their seller, category,
+    county and SKUs' cheapest price and stock; the kinds of their certificates valid
+    today.  No ORM object is built: a page of 20 used to load ~120 of them.
+    """
+    if not ids:
+        return []
+    cheapest = db.select(func.min(Sku.price_fen)).where(Sku.product_id == Product.id)
+    most = db.select(func.max(Sku.stock)).where(Sku.product_id == Product.id)
+    rows = db.session.execute(
+        db.select(Product.id, Product.title, Product.status, Product.regional_brand,
+                  Product.images, Product.cold_chain, Product.seller_id,
+                  Seller.name.label("seller_name"), Seller.county_code.label("seller_county"),
+                  Category.slug, Category.name.label("category_name"),
+                  County.code, County.name.label("county_name"), County.pinyin, County.kind,
+                  cheapest.scalar_subquery().label("cheapest"),
+                  most.scalar_subquery().label("most"))
+        .join(Seller, Seller.id == Product.seller_id)
+        .join(Category, Category.id == Product.category_id)
+        .join(County, County.code == Product.origin_county_code)
+        .where(Product.id.in_(ids))
+    ).all()
+    today = shanghai_today()
+    kinds: dict[int, set[str]] = {}
+    for product_id, kind in db.session.execute(
+        db.select(certificate_products.c.product_id, Certificate.kind)
+        .join(Certificate, Certificate.id == certificate_products.c.certificate_id)
+        .where(certificate_products.c.product_id.in_(ids), Certificate.valid_from <= today,
+               Certificate.valid_until >= today)
+    ):
+        kinds.setdefault(product_id, set()).add(kind.value)
+    found = {row.id: ProductSummary(
+        id=row.id, title=row.title, status=row.status,
+        seller=SimpleNamespace(id=row.seller_id, name=row.seller_name,
+                               county_code=row.seller_county),
+        category=SimpleNamespace(slug=row.slug, name=row.category_name),
+        origin_county=SimpleNamespace(code=row.code, name=row.county_name, pinyin=row.pinyin,
+                                      kind=row.kind),
+        regional_brand=row.regional_brand, images=row.images or [],
+        min_price_fen=row.cheapest, in_stock=bool(row.most and row.most > 0),
+        cold_chain=row.cold_chain, valid_certification_kinds=sorted(kinds.get(row.id, ())),
+    ) for row in rows}
     return [found[i] for i in ids if i in found]
 
 
