@@ -112,6 +112,11 @@ def forget_counties(app: Flask | None = None) -> None:
     (app or current_app).extensions.pop("counties", None)
 
 
+def county_name(code: str) -> str:
+    """The name of a county, current or retired (KeyError for an unknown code)."""
+    return _reference().counties[code].name
+
+
 def current_counties() -> list[CountyRef]:
     return list(_reference().current)
 
