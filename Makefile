@@ -6,7 +6,7 @@ FLASK  := $(BIN)/flask --app gannan
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-dev migrate demo services services-stop bench clean
+.PHONY: run test install install-dev migrate demo services services-stop bench bench-all clean
 
 # Reinstall only when the dependencies change.
 $(VENV)/.installed: pyproject.toml
@@ -47,6 +47,10 @@ services-stop:
 ## make bench: throughput/latency benchmarks (bench/README.md)
 bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make bench-all: every row of issue 10 against its floor (bench/all.py); ~15 min on 2 cores
+bench-all: install-dev
+	$(BIN)/python -m bench.all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
