@@ -377,6 +377,11 @@ PARITY_QUERIES = [
     SearchQuery(today=TODAY, q="茶", min_price_fen=5000, max_price_fen=10000, sort="price_desc"),
     SearchQuery(today=date(2025, 7, 1), certification=ORGANIC, sort="newest"),
     SearchQuery(today=TODAY, q="赣南", page=2, page_size=3),
+    # one term by relevance: pages cut across score classes (title, brand, body, ...)
+    SearchQuery(today=TODAY, q="脐橙", page=2, page_size=2),
+    SearchQuery(today=TODAY, q="县", page=3, page_size=2),
+    SearchQuery(today=TODAY, q="县", county=SHANGYOU, page=1, page_size=1),
+    SearchQuery(today=TODAY, q="gan", in_stock=True, min_price_fen=3000, page_size=4),
 ]
 
 

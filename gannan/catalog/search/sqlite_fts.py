@@ -61,7 +61,7 @@ FTS_TOKENIZER: Final = "ascii"
 _FIELDS = tuple(FIELD_WEIGHTS)
 # The layout's version, kept in user_version: a file of another layout is rebuilt empty
 # (the database is the source of truth; `flask search reindex` fills it again).
-LAYOUT_VERSION: Final = 2
+LAYOUT_VERSION: Final = 3
 
 _SCHEMA = (
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS document_text
@@ -69,9 +69,9 @@ _SCHEMA = (
                    columnsize = 0)""",
     """CREATE TABLE IF NOT EXISTS documents (
         product_id INTEGER PRIMARY KEY,
+        facet_group INTEGER NOT NULL,
         county_code TEXT NOT NULL,
         category TEXT NOT NULL,
-        certifications TEXT NOT NULL,
         seller_id INTEGER NOT NULL,
         min_price_fen INTEGER NOT NULL,
         in_stock INTEGER NOT NULL,
@@ -79,7 +79,15 @@ _SCHEMA = (
     )""",
     # Facet order, covering the filters: the no-query searches group without sorting.
     """CREATE INDEX IF NOT EXISTS documents_facets
-        ON documents (county_code, category, certifications, min_price_fen, in_stock)""",
+        ON documents (facet_group, county_code, category, min_price_fen, in_stock)""",
+    # Each (county, category, certificate spans) once: documents group by a small integer.
+    """CREATE TABLE IF NOT EXISTS facet_groups (
+        id INTEGER PRIMARY KEY,
+        county_code TEXT NOT NULL,
+        category TEXT NOT NULL,
+        certifications TEXT NOT NULL,
+        UNIQUE (county_code, category, certifications)
+    )""",
     "CREATE INDEX IF NOT EXISTS documents_price ON documents (min_price_fen, product_id DESC)",
     "CREATE INDEX IF NOT EXISTS documents_published ON documents (published_ms)",
     """CREATE TABLE IF NOT EXISTS category_lineage (
@@ -97,7 +105,8 @@ _SCHEMA = (
     """CREATE INDEX IF NOT EXISTS document_certifications_kind
         ON document_certifications (kind, valid_from)""",
 )
-_TABLES = ("document_text", "documents", "category_lineage", "document_certifications")
+_TABLES = ("document_text", "documents", "facet_groups", "category_lineage",
+           "document_certifications")
 # Each table holding product rows, with the column holding the product id.
 _KEYS = {"document_text": "rowid", "documents": "product_id",
          "document_certifications": "product_id"}
@@ -147,8 +156,15 @@ class SqliteSearchBackend:
             conn.executemany(
                 f"INSERT INTO document_text (rowid, {columns}) VALUES (?{', ?' * len(_FIELDS)})",
                 [row[0] for row in rows])
-            conn.executemany("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                             [row[1] for row in rows])
+            conn.executemany("""INSERT OR IGNORE INTO facet_groups
+                                (county_code, category, certifications) VALUES (?, ?, ?)""",
+                             {row[1][1:4] for row in rows})
+            groups = {tuple(key): group for group, *key in conn.execute(
+                "SELECT id, county_code, category, certifications FROM facet_groups")}
+            conn.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(product_id, groups[(county, category, spans)], county, category, *rest)
+                 for product_id, county, category, spans, *rest in (row[1] for row in rows)])
             conn.executemany("INSERT OR REPLACE INTO category_lineage VALUES (?, ?)",
                              {row[2] for row in rows})
             conn.executemany("INSERT INTO document_certifications VALUES (?, ?, ?, ?)",
@@ -168,13 +184,17 @@ class SqliteSearchBackend:
             lineages = dict(conn.execute("SELECT slug, lineage FROM category_lineage"))
             source, params = _matches(terms, query, lineages, for_facets=True)
             groups = conn.execute(
-                f"""SELECT d.county_code, d.category, d.certifications, COUNT(*)
-                    FROM {source} GROUP BY 1, 2, 3""", params).fetchall()
+                f"""SELECT g.county_code, g.category, g.certifications, c.n
+                    FROM (SELECT d.facet_group AS facet_group, COUNT(*) AS n
+                          FROM {source} GROUP BY 1) AS c
+                    JOIN facet_groups AS g ON g.id = c.facet_group""", params).fetchall()
             source, params = _matches(terms, query, lineages)
             total = sum(count for *_, count in groups)
             ids: list[int] = []
             offset = (query.page - 1) * query.page_size
-            if offset < total:
+            if offset < total and len(terms) == 1 and query.sort == "relevance":
+                ids = _page_by_score_class(conn, terms[0], query, lineages, offset)
+            elif offset < total:
                 score, score_params = _score(terms)
                 order = _ORDER[query.sort] if terms or query.sort != "relevance" \
                     else "d.product_id DESC"  # every score is 0
@@ -262,7 +282,9 @@ def _matches(terms: list[str], query: SearchQuery, lineages: dict[str, str],
     params: list[object] = []
     # Without terms, the facet pass reads the facet-ordered index: it covers every filter
     # column and hands the rows over already grouped, so no temporary B-tree sorts them.
-    source = "documents AS d INDEXED BY documents_facets" if for_facets else "documents AS d"
+    # (Not with a certification filter: its few valid products are the better driver.)
+    scan = for_facets and query.certification is None
+    source = "documents AS d INDEXED BY documents_facets" if scan else "documents AS d"
     if terms:
         source = _MATCHED
         conditions.append("document_text MATCH ?")
@@ -289,6 +311,45 @@ def _matches(terms: list[str], query: SearchQuery, lineages: dict[str, str],
     if query.in_stock is not None:
         add("d.in_stock = ?", query.in_stock)
     return f"{source} WHERE {' AND '.join(conditions) or '1'}", params
+
+
+def _score_classes(term: str) -> list[tuple[int, str]]:
+    """(score, FTS5 expression) of the documents whose fields hold ``term`` in exactly
+    one combination of fields, best first: title + brand + body (15), title + brand (14),
+    ... body alone (1).  Every matching document is in exactly one class."""
+    classes = []
+    for mask in range(1 << len(_FIELDS)):
+        held = [field for i, field in enumerate(_FIELDS) if mask >> i & 1]
+        if not held:
+            continue
+        others = [field for field in _FIELDS if field not in held]
+        expression = "(" + " AND ".join(f"{field} : {_phrase(term)}" for field in held) + ")"
+        if others:
+            expression += f" NOT {{{' '.join(others)}}} : {_phrase(term)}"
+        classes.append((sum(FIELD_WEIGHTS[field] for field in held), expression))
+    return sorted(classes, key=lambda c: -c[0])
+
+
+def _page_by_score_class(conn: sqlite3.Connection, term: str, query: SearchQuery,
+                         lineages: dict[str, str], offset: int) -> list[int]:
+    """A page of a one-term query by relevance without scoring every match.
+
+    Within a score class the order is by product id, descending, which FTS5 walks
+    without sorting: the page is among the first ``offset + page_size`` of each class,
+    so each class stops there and only those few rows are sorted.
+    """
+    wanted = offset + query.page_size
+    branches, params = [], []
+    for score, expression in _score_classes(term):
+        source, where = _matches([term], query, lineages)
+        where[where.index(_phrase(term))] = expression
+        branches.append(f"""SELECT * FROM (SELECT d.product_id, {score} AS score FROM {source}
+                                            ORDER BY document_text.rowid DESC LIMIT {wanted})""")
+        params += where
+    rows = conn.execute(
+        " UNION ALL ".join(branches) + " ORDER BY score DESC, product_id DESC LIMIT ? OFFSET ?",
+        [*params, query.page_size, offset])
+    return [product_id for product_id, _ in rows]
 
 
 def _score(terms: list[str]) -> tuple[str, list[object]]:

@@ -22,6 +22,7 @@ MAX_RESULT_WINDOW = 10_000
 
 
 def search_products(args: dict[str, Any]) -> dict[str, Any]:
+    """A page of listed products as ``ProductSearchResultSchema`` dumps it."""
     low, high = args.get("min_price_fen"), args.get("max_price_fen")
     if low is not None and high is not None and low > high:
         raise ValidationFailed("min_price_fen is above max_price_fen.", code="invalid_price_range",
