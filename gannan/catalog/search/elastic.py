@@ -49,7 +49,9 @@ _TOKENS = {
 }
 _DAY = {"type": "date", "format": "strict_date"}
 
-SETTINGS: Final = {"number_of_shards": 1, "number_of_replicas": 0}
+# No periodic refresh: every writer makes its writes visible with refresh() (the outbox
+# drain and the reindex do), so a bulk load is not cut into a segment per second.
+SETTINGS: Final = {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"}
 MAPPINGS: Final = {
     "dynamic": "strict",
     # Searches return ids only (``source=False``) and every write sends the whole
