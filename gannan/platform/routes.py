@@ -115,6 +115,8 @@ counties_blp = Blueprint(
     description="Ganzhou's 18 county-level divisions (GB/T 2260)",
 )
 counties_policy = Policy(counties_blp, default=public)
+# Public reference data with no limit of its own: skip the limiter's per-request lookup.
+limiter.exempt(counties_blp)
 
 
 @counties_blp.route("")
