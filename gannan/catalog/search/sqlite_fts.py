@@ -171,6 +171,8 @@ class SqliteSearchBackend:
                              [span for row in rows for span in row[3]])
 
     def delete(self, product_ids: Sequence[int]) -> None:
+        if not product_ids:
+            return
         with self._transaction(write=True) as conn:
             _delete(conn, product_ids)
 
@@ -213,7 +215,12 @@ class SqliteSearchBackend:
 
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are begun explicitly by _transaction.
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # WAL with synchronous=NORMAL cannot corrupt the file; a power cut may lose the
+        # last writes, which `flask search reindex` restores.  FULL made every chunk of a
+        # reindex wait for an fsync.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
