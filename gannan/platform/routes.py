@@ -115,8 +115,13 @@ counties_blp = Blueprint(
     description="Ganzhou's 18 county-level divisions (GB/T 2260)",
 )
 counties_policy = Policy(counties_blp, default=public)
-# Public reference data with no limit of its own: skip the limiter's per-request lookup.
-limiter.exempt(counties_blp)
+
+
+@limiter.request_filter
+def _reference_data() -> bool:
+    """Public reference data with no limit of its own: the limiter skips it before
+    resolving any limit (an exemption would still resolve them on every request)."""
+    return request.blueprint == counties_blp.name
 
 
 @counties_blp.route("")
