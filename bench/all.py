@@ -6,12 +6,13 @@
 Runs, one after the other (each measures its own floor in the same run):
 
 * ``counties``: the real endpoint against bare Flask serving the same bytes;
-* ``search-es`` and ``listing-es`` on ``--es-products`` generated products (needs
-  ``ELASTICSEARCH_URL`` on 127.0.0.1; skipped, and said so, without it): index build
-  rate, the whole view against ``backend.search`` alone, HTTP p95 at 2 connections
-  against the in-process p95;
-* ``search-sqlite`` and ``listing-sqlite`` on ``--sqlite-products``: index build rate,
-  each query's ``backend.search`` p95 and its ratio to the FTS5 MATCH of the same terms;
+* ``search-es`` on ``--es-products`` generated products (needs ``ELASTICSEARCH_URL`` on
+  127.0.0.1; skipped, and said so, without it): index build rate, the whole view against
+  ``backend.search`` alone, HTTP p95 at 2 connections against the in-process p95;
+* ``search-sqlite`` on ``--sqlite-products``: index build rate, each query's
+  ``backend.search`` p95 and its ratio to the FTS5 MATCH of the same terms;
+* (``listing-es``, ``listing-sqlite`` with ``--listing``: the listing is already one
+  query of the search mix; these add its HTTP run and two more index builds);
 * ``reports`` (``bench/reports.py``) on ``--report-rows`` ledger rows in the PostgreSQL
   database ``BENCH_REPORTS_DATABASE_URL`` (the first run generates it, later runs reuse
   it): build_content against the raw SQL of everything the report holds, peak memory.
@@ -84,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="in-process calls per query (default 40)")
     parser.add_argument("--quick", action="store_true",
                         help="5,000 products, 50,000 ledger rows, shorter runs")
+    parser.add_argument("--listing", action="store_true",
+                        help="also the listing-es and listing-sqlite HTTP runs")
     parser.add_argument("--only", nargs="*", help="run only these (counties, search-es, ...)")
     args = parser.parse_args(argv)
     if args.quick:
@@ -95,9 +98,10 @@ def main(argv: list[str] | None = None) -> int:
     plan: list[tuple[str, list[str]]] = [("counties", ["counties", *load])]
     es = os.environ.get("ELASTICSEARCH_URL")
     skipped = []
-    for name, products in (("search-es", args.es_products), ("listing-es", args.es_products),
-                           ("search-sqlite", args.sqlite_products),
-                           ("listing-sqlite", args.sqlite_products)):
+    runs = [("search-es", args.es_products), ("search-sqlite", args.sqlite_products)]
+    if args.listing:
+        runs += [("listing-es", args.es_products), ("listing-sqlite", args.sqlite_products)]
+    for name, products in runs:
         if name.endswith("-es") and not es:
             skipped.append(f"{name}: ELASTICSEARCH_URL is not set")
             continue
