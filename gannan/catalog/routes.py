@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -71,7 +71,8 @@ class Products(MethodView):
     @products_blp.response(200, ProductSearchResultSchema)
     def get(self, args):
         """Search listed products in Chinese or pinyin, with filters and facet counts"""
-        return search_products(args)
+        # Already in the schema's shape (search_products builds it from columns).
+        return current_app.json.response(search_products(args))
 
     @products_blp.arguments(ProductCreateSchema)
     @products_blp.response(201, ProductSchema)

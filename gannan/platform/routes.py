@@ -6,7 +6,7 @@ before any view runs; views only call a service and return.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,7 +22,7 @@ from gannan.platform.auth import (
     seller_member,
     seller_visible,
 )
-from gannan.platform.counties import current_counties, require_current_county
+from gannan.platform.counties import counties_listing, require_current_county
 from gannan.platform.extensions import limiter
 from gannan.platform.models import MemberRole, ReviewAction, Role, SellerStatus
 from gannan.platform.pagination import paginate
@@ -49,6 +49,10 @@ from gannan.platform.schemas import (
     TokenSchema,
     UserSchema,
 )
+
+# Counties change only with a migration and a restart: caches may keep the list an hour,
+# then revalidate it with its ETag.
+COUNTIES_MAX_AGE = 3600
 
 # --- accounts -----------------------------------------------------------------
 
@@ -116,13 +120,34 @@ counties_blp = Blueprint(
 counties_policy = Policy(counties_blp, default=public)
 
 
+@limiter.request_filter
+def _reference_data() -> bool:
+    """Public reference data with no limit of its own: the limiter skips it before
+    resolving any limit (an exemption would still resolve them on every request)."""
+    return request.blueprint == counties_blp.name
+
+
 @counties_blp.route("")
 class Counties(MethodView):
     @counties_blp.response(200, CountyListSchema)
+    @counties_blp.alt_response(304, description="Not modified: the ETag sent in "
+                               "If-None-Match is still current")
     def get(self):
-        """List the current county-level divisions of Ganzhou"""
-        items = current_counties()
-        return {"items": items, "total": len(items)}
+        """List the current county-level divisions of Ganzhou
+
+        Reference data, served from memory with an ETag: send it back in If-None-Match
+        to get 304 Not Modified while the list is unchanged."""
+        body, etag = counties_listing(_render_counties)
+        response = Response(body, content_type="application/json")
+        response.set_etag(etag)
+        response.cache_control.public = True
+        response.cache_control.max_age = COUNTIES_MAX_AGE
+        return response.make_conditional(request)
+
+
+def _render_counties(items) -> bytes:
+    data = CountyListSchema().dump({"items": items, "total": len(items)})
+    return current_app.json.response(data).get_data()
 
 
 @counties_blp.route("/<string:code>")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
 
+from gannan.platform.counties import county_name
 from gannan.platform.extensions import db
-from gannan.platform.models import County, Seller
+from gannan.platform.models import Seller
 from gannan.platform.types import shanghai_today
 from gannan.reporting import metrics
 from gannan.reporting.awards import (
@@ -41,34 +43,61 @@ def _through(year: int, month: Month) -> Month:
     return month if year == month.year else Month(year, 12)
 
 
+@dataclass(frozen=True)
+class LedgerYears:
+    """What plan targets and awards read of the ledger and the bureau's inputs, from
+    ``first_year`` to ``last`` (whole years, the last one up to ``last``): each read
+    once, in one statement per kind, however many years and sections use it."""
+
+    first_year: int
+    last: Month
+    sellers: dict[int, dict[int, dict[str, int]]]  # year -> seller -> sales
+    external: dict[int, dict[int, ExternalSales]]  # year -> seller -> certified sales
+    bases: list[LivestreamBase]
+    livestream: dict[int, dict[str, int]]  # year -> live room -> sales (the bases' rooms)
+
+    @classmethod
+    def read(cls, first_year: int, last: Month) -> LedgerYears:
+        first_year = min(first_year, last.year)
+        external: dict[int, dict[int, ExternalSales]] = {
+            year: {} for year in range(first_year, last.year + 1)}
+        for row in db.session.scalars(db.select(ExternalSales).where(
+                ExternalSales.year >= first_year, ExternalSales.year <= last.year)):
+            external[row.year][row.seller_id] = row
+        bases = list(db.session.scalars(db.select(LivestreamBase).order_by(LivestreamBase.id)))
+        rooms = sorted({room for base in bases for room in base.live_rooms})
+        return cls(first_year, last, metrics.by_seller_and_year(first_year, last), external,
+                   bases, metrics.livestream_by_year_and_room(first_year, last, rooms))
+
+
 def external_sales(year: int) -> dict[int, ExternalSales]:
     return {e.seller_id: e for e in db.session.scalars(
         db.select(ExternalSales).where(ExternalSales.year == year))}
 
 
-def upstream_enterprises(year: int, month: Month) -> set[int]:
-    """Sellers whose certified agricultural upstream sales in ``year`` (up to ``month``
-    for the current year) exceed 10 M 元."""
-    start, end = metrics.month_range(Month(year, 1), _through(year, month))
-    platform = {r["seller_id"]: r["upstream_fen"] for r in metrics.grouped(
-        start, end, "seller", {"upstream_fen": metrics.MEASURES["upstream_fen"]})}
-    external = external_sales(year)
-    sellers = set(platform) | set(external)
-    return {s for s in sellers
-            if platform.get(s, 0) + (external[s].upstream_fen if s in external else 0)
-            > UPSTREAM_ENTERPRISE_FEN}
+def _upstream_enterprises(years: LedgerYears, year: int) -> set[int]:
+    """Sellers whose certified agricultural upstream sales in ``year`` (up to the
+    reported month for the current year) exceed 10 M 元."""
+    platform, external = years.sellers[year], years.external[year]
+    return {s for s in set(platform) | set(external)
+            if platform.get(s, {}).get("upstream_fen", 0)
+            + (external[s].upstream_fen if s in external else 0) > UPSTREAM_ENTERPRISE_FEN}
 
 
-def plan_targets(month: Month) -> dict[str, Any]:
+def plan_targets(month: Month, ytd: dict[str, int] | None = None,
+                 years: LedgerYears | None = None) -> dict[str, Any]:
+    """Progress towards the plan's targets; ``ytd`` (the year-to-date totals) and
+    ``years`` are read here unless the caller already holds them."""
     ytd_start, ytd_end = metrics.month_range(Month(month.year, 1), month)
-    ytd = metrics.totals(ytd_start, ytd_end)
+    ytd = ytd if ytd is not None else metrics.totals(ytd_start, ytd_end)
+    if years is None or years.first_year > min(BASE_YEAR, month.year) or years.last != month:
+        years = LedgerYears.read(min(BASE_YEAR, month.year), month)
     earlier: set[int] = set()
     for year in range(BASE_YEAR, month.year):
-        earlier |= upstream_enterprises(year, month)
-    this_year = upstream_enterprises(month.year, month) if month.year >= BASE_YEAR else set()
-    names = {c.code: c.name for c in db.session.scalars(db.select(County))}
+        earlier |= _upstream_enterprises(years, year)
+    this_year = _upstream_enterprises(years, month.year) if month.year >= BASE_YEAR else set()
     towns = [
-        {"county_code": r["origin_county_code"], "county": names[r["origin_county_code"]],
+        {"county_code": r["origin_county_code"], "county": county_name(r["origin_county_code"]),
          "township": r["origin_township"], "online_retail_fen": r["online_retail_fen"]}
         for r in metrics.grouped(ytd_start, ytd_end, "township",
                                  {"online_retail_fen": metrics.MEASURES["online_retail_fen"]})
@@ -97,23 +126,18 @@ def plan_targets(month: Month) -> dict[str, Any]:
 # --- awards ------------------------------------------------------------------------------
 
 
-def _year_range(year: int, through: Month) -> tuple:
-    return metrics.month_range(Month(year, 1), _through(year, through))
-
-
-def _enterprises(year: int, through: Month, settings: AwardSettings) -> list[EnterpriseYear]:
-    current = metrics.annual_by_seller_between(*_year_range(year, through))
-    external = external_sales(year)
+def _enterprises(year: int, settings: AwardSettings, years: LedgerYears) -> list[EnterpriseYear]:
+    current, external = years.sellers[year], years.external[year]
     history: dict[int, dict[int, SalesParts]] = {}
     for earlier in range(settings.base_year, year):
-        platform = metrics.annual_by_seller_between(*_year_range(earlier, through))
-        outside = external_sales(earlier)
+        platform, outside = years.sellers[earlier], years.external[earlier]
         for seller_id in set(platform) | set(outside):
             history.setdefault(seller_id, {})[earlier] = SalesParts(
                 platform.get(seller_id, {}).get("online_retail_fen", 0),
                 outside[seller_id].online_fen if seller_id in outside else 0)
     ids = sorted(set(current) | set(external))
-    sellers = {s.id: s for s in db.session.scalars(db.select(Seller).where(Seller.id.in_(ids)))}
+    sellers = {row.id: row for row in db.session.execute(
+        db.select(Seller.id, Seller.uscc, Seller.name).where(Seller.id.in_(ids)))} if ids else {}
     enterprises = []
     for seller_id in ids:
         mine, theirs = current.get(seller_id, {}), external.get(seller_id)
@@ -130,16 +154,11 @@ def _enterprises(year: int, through: Month, settings: AwardSettings) -> list[Ent
     return enterprises
 
 
-def _bases(year: int, through: Month, settings: AwardSettings) -> list[AwardBase]:
-    rows = list(db.session.scalars(db.select(LivestreamBase).order_by(LivestreamBase.id)))
-    if not rows:
-        return []
-    by_room = {y: metrics.livestream_sales_by_room(*_year_range(y, through))
-               for y in range(settings.base_year, year + 1)}
+def _bases(year: int, settings: AwardSettings, years: LedgerYears) -> list[AwardBase]:
     bases = []
-    for base in rows:
-        sales = {y: max(sum(rooms.get(ref, 0) for ref in base.live_rooms), 0)
-                 for y, rooms in by_room.items()}
+    for base in years.bases:
+        sales = {y: max(sum(years.livestream[y].get(ref, 0) for ref in base.live_rooms), 0)
+                 for y in range(settings.base_year, year + 1)}
         bases.append(AwardBase(
             id=base.id, uscc=base.operator_uscc, name=base.name, area_m2=base.area_m2,
             rooms=base.rooms, resident_enterprises=base.resident_enterprises, hosts=base.hosts,
@@ -149,16 +168,23 @@ def _bases(year: int, through: Month, settings: AwardSettings) -> list[AwardBase
     return bases
 
 
-def award_inputs(year: int, through: Month, settings: AwardSettings) -> AwardInputs:
-    """The year's figures up to ``through`` (the whole year once it is over)."""
-    totals = metrics.totals(*_year_range(year, through))
+def award_inputs(year: int, through: Month, settings: AwardSettings,
+                 totals: dict[str, int] | None = None,
+                 years: LedgerYears | None = None) -> AwardInputs:
+    """The year's figures up to ``through`` (the whole year once it is over); ``totals``
+    (the year's platform totals) and ``years`` are read here unless the caller holds them."""
+    last = _through(year, through)
+    totals = totals if totals is not None else metrics.totals(
+        *metrics.month_range(Month(year, 1), last))
+    if years is None or years.first_year > min(settings.base_year, year) or years.last != last:
+        years = LedgerYears.read(min(settings.base_year, year), last)
     platform = PlatformYear(uscc=current_app.config["PLATFORM_OPERATOR_USCC"],
                             name=current_app.config["PLATFORM_OPERATOR_NAME"],
                             online_retail_fen=max(totals["online_retail_fen"], 0),
                             specialty_fen=max(totals["specialty_fen"], 0))
     return AwardInputs(year=year, platform=platform,
-                       enterprises=_enterprises(year, through, settings),
-                       bases=_bases(year, through, settings))
+                       enterprises=_enterprises(year, settings, years),
+                       bases=_bases(year, settings, years))
 
 
 def award_report(year: int) -> dict[str, Any]:
@@ -170,13 +196,15 @@ def award_report(year: int) -> dict[str, Any]:
     return {"as_of": str(through), **report}
 
 
-def award_estimate(year: int, month: Month) -> dict[str, Any]:
+def award_estimate(year: int, month: Month, settings: AwardSettings | None = None,
+                   totals: dict[str, int] | None = None,
+                   years: LedgerYears | None = None) -> dict[str, Any]:
     """The award estimate to date, as a monthly report shows it."""
-    settings = current_settings()
+    settings = settings or current_settings()
     if not settings.base_year <= year <= settings.last_year:
         return {"year": year, "as_of": str(month), "lines": [], "total_fen": 0,
                 "budget_fen": settings.budget_fen, "note": "outside the plan's years"}
-    report = compute_awards(award_inputs(year, month, settings), settings)
+    report = compute_awards(award_inputs(year, month, settings, totals, years), settings)
     return {
         "year": year, "as_of": str(month),
         "lines": [{"recipient": line.name, "uscc": line.uscc, "kind": line.kind.value,

@@ -254,3 +254,28 @@ def test_build_state_without_a_result_backend_is_unknown_not_an_error(client, ad
     status = client.get(task["status_url"], headers=bearer(admin))
     assert status.status_code == 200
     assert status.get_json() == {"task_id": task["task_id"], "state": "UNKNOWN", "result": None}
+
+
+def test_each_aggregate_is_read_once_whatever_the_month(october):
+    """The month, its breakdowns, the year to date, the trend with both comparisons, and
+    what plan targets and awards read per seller and year: a bounded number of
+    statements that does not grow with the months of the trend (October and November
+    both have sales; a month without any skips the seller-name lookup)."""
+    from sqlalchemy import event
+
+    from gannan.reporting.monthly import build_content
+
+    build_content(metrics.Month.parse("2026-10"))  # reference data (counties) read once
+    counts = {}
+    for period in ("2026-01", "2026-10", "2026-11", "2026-12"):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            built = build_content(metrics.Month.parse(period))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        counts[period] = len(statements)
+        assert len(built["monthly_trend"]) == int(period[5:])
+    assert counts["2026-10"] == counts["2026-11"] == 15, counts
+    assert max(counts.values()) <= 15, counts

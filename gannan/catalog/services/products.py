@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import defaultload
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
-from gannan.catalog.models import BRAND_KINDS, Product, ProductStatus, Sku
+from gannan.catalog.models import (
+    BRAND_KINDS,
+    Category,
+    Certificate,
+    Product,
+    ProductStatus,
+    Sku,
+    certificate_products,
+)
 from gannan.catalog.access import product_or_404
 from gannan.platform.counties import require_current_county
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.models import Notification, SellerStatus
+from gannan.platform.models import County, Notification, Seller, SellerStatus
 from gannan.platform.types import shanghai_today, utcnow
 
 EDITABLE = ("title", "description", "origin_township", "regional_brand", "cold_chain", "images")
@@ -214,8 +223,66 @@ def seller_products(seller_id: int, status: ProductStatus | None = None):
     return query
 
 
+@lru_cache(maxsize=1)
+def _summary_statement():
+    """The statement of :func:`product_summaries`, built once (``ids`` and ``today`` are
+    bound per call)."""
+    today = bindparam("today")
+    cheapest = db.select(func.min(Sku.price_fen)).where(Sku.product_id == Product.id)
+    most = db.select(func.max(Sku.stock)).where(Sku.product_id == Product.id)
+    kinds = (db.select(func.aggregate_strings(Certificate.kind, " "))
+             .join(certificate_products,
+                   certificate_products.c.certificate_id == Certificate.id)
+             .where(certificate_products.c.product_id == Product.id,
+                    Certificate.valid_from <= today, Certificate.valid_until >= today))
+    return (
+        db.select(Product.id, Product.title, Product.status, Product.regional_brand,
+                  Product.images, Product.cold_chain, Product.seller_id,
+                  Seller.name.label("seller_name"), Seller.county_code.label("seller_county"),
+                  Category.slug, Category.name.label("category_name"),
+                  County.code, County.name.label("county_name"), County.pinyin, County.kind,
+                  cheapest.scalar_subquery().label("cheapest"),
+                  most.scalar_subquery().label("most"),
+                  kinds.scalar_subquery().label("certifications"))
+        .join(Seller, Seller.id == Product.seller_id)
+        .join(Category, Category.id == Product.category_id)
+        .join(County, County.code == Product.origin_county_code)
+        .where(Product.id.in_(bindparam("ids", expanding=True))))
+
+
+def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
+    """The products in ``ids`` as a search result shows them (``ProductSummarySchema``, as
+    it dumps them), in that order (a search's ranking).
+
+    One statement whatever the page size: the products with their seller, category and
+    county, their SKUs' cheapest price and stock and the kinds of their certificates
+    valid today as subqueries.  No ORM object is built and nothing is serialised twice:
+    a page of 20 used to load ~110 objects for marshmallow to read a dozen columns.
+    """
+    if not ids:
+        return []
+    found = {row.id: {
+        "id": row.id,
+        "title": row.title,
+        "status": row.status.value,
+        "seller": {"id": row.seller_id, "name": row.seller_name, "county": row.seller_county},
+        "category": row.slug,
+        "category_name": row.category_name,
+        "origin_county": {"code": row.code, "name": row.county_name, "pinyin": row.pinyin,
+                          "kind": row.kind.value},
+        "regional_brand": row.regional_brand,
+        "image": row.images[0] if row.images else None,
+        "min_price_fen": row.cheapest,
+        "sold_out": not (row.most and row.most > 0),
+        "cold_chain": row.cold_chain,
+        "certifications": sorted(set((row.certifications or "").split())),
+    } for row in db.session.execute(_summary_statement(),
+                                    {"ids": ids, "today": shanghai_today()})}
+    return [found[i] for i in ids if i in found]
+
+
 def products_by_ids(ids: list[int]) -> list[Product]:
-    """Products in the order of ``ids`` (a search's ranking), in a constant number of queries."""
+    """Products in the order of ``ids``, in a constant number of queries (the cart page)."""
     # A summary shows the seller's name only: leave its members, licences and review
     # trail unloaded (six queries a page otherwise).
     query = db.select(Product).where(Product.id.in_(ids)).options(
