@@ -19,6 +19,7 @@ from flask_smorest import Blueprint
 
 from gannan.platform.errors import AuthenticationRequired, Forbidden, NotFound, ProblemError
 from gannan.platform.extensions import db
+from gannan.platform.fields import parse_id
 from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
 
 TOKEN_ALGORITHM = "HS256"
@@ -67,7 +68,8 @@ def _user_from_token(token: str) -> User:
         raise AuthenticationRequired("The access token has expired.", code="token_expired") from exc
     except jwt.InvalidTokenError as exc:
         raise AuthenticationRequired("The access token is not valid.", code="invalid_token") from exc
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+    user_id = parse_id(claims["sub"])  # a subject that is not one of our ids names no one
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise AuthenticationRequired("The account is not active.", code="invalid_token")
     return user
