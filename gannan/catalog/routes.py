@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.catalog.access import body_seller_member, product_member, product_or_404, \
     product_visible
@@ -38,6 +37,7 @@ from gannan.catalog.schemas import (
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 

@@ -143,7 +143,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                 "description": (
                     "Storefront, traceability and reporting API of the Gannan specialty-"
                     "products marketplace. Errors are application/problem+json (RFC 9457) "
-                    "with a stable `code`. Money is integer fen."
+                    "with a stable `code`. Money is integer fen. No string may hold NUL "
+                    "(U+0000) or an unpaired surrogate (422); JSON nested deeper than 64 "
+                    "levels or with a number of more than 100 characters is refused (400)."
                 )
             },
         },

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.platform import services
 from gannan.platform.auth import (
@@ -24,6 +23,7 @@ from gannan.platform.auth import (
 )
 from gannan.platform.counties import current_counties, require_current_county
 from gannan.platform.extensions import limiter
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import MemberRole, ReviewAction, Role, SellerStatus
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import (
@@ -65,7 +65,9 @@ def _login_limit() -> str:
 def _login_email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
-    return f"login-email:{str(email).strip().lower()}" if email else "login-email:-"
+    if not isinstance(email, str) or not email or len(email) > 254:
+        return "login-email:-"  # not an account's address: the schema refuses it
+    return f"login-email:{email.strip().lower()}"
 
 
 @auth_blp.route("/auth/register")
