@@ -89,7 +89,7 @@ class ProductDetail(MethodView):
         """A product with SKUs, seller, origin, valid certificates and latest batches"""
         return product_or_404(product_id)
 
-    @products_blp.arguments(ProductWriteSchema)
+    @products_blp.arguments(ProductWriteSchema, required=False)
     @products_blp.response(200, ProductSchema)
     @products_blp.doc(security=BEARER)
     def patch(self, data, product_id):
@@ -127,7 +127,7 @@ class Skus(MethodView):
 
 @products_blp.route("/<id:product_id>/skus/<id:sku_id>")
 class SkuDetail(MethodView):
-    @products_blp.arguments(SkuUpdateSchema)
+    @products_blp.arguments(SkuUpdateSchema, required=False)
     @products_blp.response(200, SkuSchema)
     @products_blp.doc(security=BEARER)
     def patch(self, data, product_id, sku_id):

@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app
 
+from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import County, Seller
 from gannan.platform.types import shanghai_today
@@ -166,6 +167,9 @@ def award_report(year: int) -> dict[str, Any]:
     today = shanghai_today()
     through = Month(today.year, today.month) if year == today.year else Month(year, 12)
     settings = current_settings()
+    if not settings.base_year <= year <= settings.last_year:
+        raise ValidationFailed(f"{year} is outside the plan ({settings.base_year}–"
+                               f"{settings.last_year}).", code="year_outside_plan", field="year")
     report = compute_awards(award_inputs(year, through, settings), settings).to_dict()
     return {"as_of": str(through), **report}
 

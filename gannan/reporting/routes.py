@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+from celery.backends.base import DisabledBackend
 from flask import Response, current_app, request, url_for
 from flask.views import MethodView
 
 from gannan.platform.auth import Policy, any_of, public, require_user, role
-from gannan.platform.errors import NotFound
+from gannan.platform.errors import Conflict, NotFound
 from gannan.platform.celery_app import enqueue
 from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
@@ -151,8 +152,13 @@ class ReportTask(MethodView):
     @reports_blp.response(200)
     @reports_blp.doc(security=BEARER)
     def get(self, task_id):
-        """State of a report build"""
-        result = current_app.extensions["celery"].AsyncResult(task_id)
+        """State of a report build (kept by a Celery result backend; without one, 409)"""
+        celery_app = current_app.extensions["celery"]
+        if isinstance(celery_app.backend, DisabledBackend):
+            raise Conflict("No Celery result backend is configured (CELERY_RESULT_BACKEND), so "
+                           "the state of a build is not kept; GET /api/v1/reports/monthly "
+                           "lists the versions built.", code="task_state_unavailable")
+        result = celery_app.AsyncResult(task_id)
         return {"task_id": task_id, "state": result.state,
                 "result": result.result if result.successful() else None}
 
