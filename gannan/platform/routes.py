@@ -62,6 +62,10 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
 def _login_email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
@@ -73,6 +77,9 @@ def _login_email_key() -> str:
 @auth_blp.route("/auth/register")
 @auth_policy.allow(public)
 class Register(MethodView):
+    # Per client address, so one machine cannot mint accounts in bulk.
+    decorators = [limiter.limit(_registration_limit)]
+
     @auth_blp.arguments(RegisterSchema)
     @auth_blp.response(201, UserSchema)
     def post(self, data):

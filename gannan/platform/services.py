@@ -30,6 +30,7 @@ from gannan.platform.models import (
     User,
     UserRole,
 )
+from gannan.platform.passwords import check_password
 from gannan.platform.signals import seller_status_changed
 from gannan.platform.types import shanghai_today, utcnow
 
@@ -48,6 +49,7 @@ def register_user(email: str, password: str, display_name: str, roles: list[Role
     email = normalise_email(email)
     if find_user_by_email(email):
         raise Conflict("An account with this e-mail already exists.", code="email_taken")
+    check_password(password, known=(email, email.split("@")[0], display_name))
     user = User(
         email=email,
         password_hash=hash_password(password),
