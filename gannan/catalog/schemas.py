@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from gannan.catalog.models import CertificateKind, ProductStatus
+from gannan.catalog.services.products import MAX_STOCK
 from gannan.platform.pagination import PageArgsSchema, page_schema
 from gannan.platform.schemas import (
     COUNTY_CODE,
@@ -39,7 +40,7 @@ class SkuCreateSchema(Schema):
         r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", error="Letters, digits, . _ - (at most 40)."))
     spec = text(80, required=True, metadata={"example": "5kg 特级 80-85mm"})
     price_fen = FEN
-    stock = integer(maximum=10**8, required=True)
+    stock = integer(maximum=MAX_STOCK, required=True)
     weight_g = integer(maximum=10**7, load_default=0)
 
 
@@ -50,7 +51,7 @@ class SkuUpdateSchema(Schema):
 
 
 class StockChangeSchema(Schema):
-    delta = integer(minimum=-10**8, maximum=10**8, required=True,
+    delta = integer(minimum=-MAX_STOCK, maximum=MAX_STOCK, required=True,
                     metadata={"description": "Units to add (positive) or remove"})
 
 
