@@ -30,20 +30,16 @@ class BoundedInteger(fields.Integer):
     """
 
     def __init__(self, *, minimum: int = 0, maximum: int = INT32_MAX, strict: bool = True,
-                 validate: validate.Validator | list | None = None, **kwargs) -> None:
-        extra = [] if validate is None else list(validate) if isinstance(validate, list) \
-            else [validate]
-        super().__init__(strict=strict, validate=[validate_range(minimum, maximum), *extra],
-                         **kwargs)
+                 **kwargs) -> None:
+        extra = kwargs.pop("validate", None) or []
+        super().__init__(strict=strict, **kwargs, validate=[
+            validate.Range(min=minimum, max=maximum),
+            *(extra if isinstance(extra, list) else [extra])])
 
     def _validated(self, value):
         if isinstance(value, str) and not _ASCII_INTEGER.fullmatch(value):
             raise self.make_error("invalid")
         return super()._validated(value)
-
-
-def validate_range(minimum: int, maximum: int) -> validate.Range:
-    return validate.Range(min=minimum, max=maximum)
 
 
 def integer(minimum: int = 0, maximum: int = INT32_MAX, **kwargs) -> BoundedInteger:
@@ -76,10 +72,10 @@ _CONTROL_BUT_LINES = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f"
 _SPACE = re.compile(r"[\s\ufeff]*")  # what ECMA-262's \s matches, as Python sees it
 
 
-def _text_pattern(allowed: str) -> str:
-    """The rule below as the document's ``pattern`` (ECMA-262): characters outside
-    ``allowed`` only, at least one of them neither space nor control."""
-    return f"^[^{allowed}]*[^\\s{_CONTROL}][^{allowed}]*$"
+def _text_pattern(refused: str) -> str:
+    """The rule below as the document's ``pattern`` (ECMA-262): no character of the
+    class ``refused``, and at least one that is neither space nor control."""
+    return f"^[^{refused}]*[^\\s{_CONTROL}][^{refused}]*$"
 
 
 def _check_text(value: str, multiline: bool) -> bool:
