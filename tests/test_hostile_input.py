@@ -150,9 +150,6 @@ CASES = {
         "anonymous", "GET", "/api/v1/sellers/１", None, 404, "not_found", None),
     "awards for a year after the plan": (
         "bureau", "GET", "/api/v1/awards?year=2027", None, 422, "year_outside_plan", "year"),
-    "report task state without a result backend": (
-        "admin", "GET", "/api/v1/admin/reports/tasks/00", None,
-        409, "task_state_unavailable", None),
     "NUL in a seller's name": (
         "consumer", "POST", "/api/v1/sellers", {"name": "信丰\x00合作社"},
         422, "validation_error", "name"),
@@ -198,6 +195,33 @@ def test_a_token_whose_subject_is_not_an_id_is_401(client, subject):
                           headers={"Authorization": f"Bearer {token_with_subject(subject)}"})
     assert response.status_code == 401, response.get_data(as_text=True)
     assert response.get_json()["code"] == "invalid_token"
+
+
+def _result_backend(app, monkeypatch, url: str | None) -> None:
+    """Celery reads CELERY_RESULT_BACKEND from the environment before its config."""
+    if url:
+        monkeypatch.setenv("CELERY_RESULT_BACKEND", url)
+    else:
+        monkeypatch.delenv("CELERY_RESULT_BACKEND", raising=False)
+    celery_app = app.extensions["celery"]  # its backend is built again, and restored after
+    monkeypatch.setattr(celery_app, "_backend_cache", None)
+    monkeypatch.delattr(celery_app._local, "backend", raising=False)
+
+
+def test_report_task_state_without_a_result_backend_is_409(app, client, admin, monkeypatch):
+    _result_backend(app, monkeypatch, None)
+    response = client.get("/api/v1/admin/reports/tasks/00", headers=bearer(admin))
+    assert response.status_code == 409, response.get_data(as_text=True)
+    problem = response.get_json()
+    assert problem["code"] == "task_state_unavailable"
+    assert "CELERY_RESULT_BACKEND" in problem["detail"]
+
+
+def test_report_task_state_with_a_result_backend(app, client, admin, monkeypatch):
+    _result_backend(app, monkeypatch, "cache+memory://")
+    response = client.get("/api/v1/admin/reports/tasks/00", headers=bearer(admin))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json() == {"task_id": "00", "state": "PENDING", "result": None}
 
 
 @pytest.fixture
