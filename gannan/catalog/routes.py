@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.catalog.access import batch_member_or_admin, body_seller_member, product_member, \
     product_or_404, product_visible
@@ -39,6 +38,7 @@ from gannan.catalog.schemas import (
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
@@ -89,7 +89,7 @@ class ProductDetail(MethodView):
         """A product with SKUs, seller, origin, valid certificates and latest batches"""
         return product_or_404(product_id)
 
-    @products_blp.arguments(ProductWriteSchema)
+    @products_blp.arguments(ProductWriteSchema, required=False)
     @products_blp.response(200, ProductSchema)
     def patch(self, data, product_id):
         """Edit a product"""
@@ -123,7 +123,7 @@ class Skus(MethodView):
 
 @products_blp.route("/<id:product_id>/skus/<id:sku_id>")
 class SkuDetail(MethodView):
-    @products_blp.arguments(SkuUpdateSchema)
+    @products_blp.arguments(SkuUpdateSchema, required=False)
     @products_blp.response(200, SkuSchema)
     def patch(self, data, product_id, sku_id):
         """Change a SKU's spec, price or weight"""

@@ -7,6 +7,7 @@ CI the SDK talks to stripe-mock (``STRIPE_API_BASE``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import stripe
@@ -16,6 +17,8 @@ from gannan.orders.errors import OrderErrorCode
 from gannan.platform.errors import PlatformErrorCode, ProblemError
 
 CURRENCY = "cny"  # amounts are in fen, Stripe's minor unit for CNY
+STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,80}")
 
 
 class PaymentProviderError(ProblemError):
@@ -105,4 +108,24 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
         raise ProblemError("The webhook body is not a Stripe event.",
                            code=PlatformErrorCode.MALFORMED_JSON,
                            title="Malformed JSON") from exc
-    return event.to_dict()
+    except RecursionError as exc:
+        raise ProblemError("The webhook body is nested too deeply.", code=PlatformErrorCode.MALFORMED_JSON,
+                           title="Malformed JSON") from exc
+    return _well_formed(event.to_dict())
+
+
+def _well_formed(event: dict[str, Any]) -> dict[str, Any]:
+    """A signed event still needs what handling it reads: its id, type, creation time and
+    data object (with the object's id); else 400 ``malformed_event``, not a 500."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    created = event.get("created")
+    if not (isinstance(event.get("id"), str) and STRIPE_ID.fullmatch(event["id"])
+            and isinstance(event.get("type"), str) and EVENT_TYPE.fullmatch(event["type"])
+            and type(created) is int and 0 <= created < 2**33
+            and isinstance(obj, dict)
+            and isinstance(obj.get("id"), str) and STRIPE_ID.fullmatch(obj["id"])):
+        raise ProblemError("The event needs an id, a type, a creation time and a data "
+                           "object with its id.", code=OrderErrorCode.MALFORMED_EVENT,
+                           title="Malformed event")
+    return event

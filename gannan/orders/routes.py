@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.orders import access
 from gannan.orders.gateway import verify_event
@@ -30,6 +29,7 @@ from gannan.orders.schemas import (
 )
 from gannan.orders.services import cart, checkout, fulfilment, payments, refunds
 from gannan.platform.auth import Policy, authenticated, public, require_user, seller_member
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.pagination import paginate
 
 # --- cart ----------------------------------------------------------------------------

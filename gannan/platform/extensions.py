@@ -82,7 +82,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 class IdConverter(IntegerConverter):
-    """``<id:seller_id>``: a positive id that fits the database's INTEGER; others are 404."""
+    """``<id:seller_id>``: a positive id that fits the database's INTEGER; others are 404.
+
+    ASCII digits only: werkzeug's ``\\d+`` also matches fullwidth digits (``/sellers/１``).
+    """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
         super().__init__(map, min=1, max=2**31 - 1)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.platform import services
 from gannan.platform.auth import (
@@ -24,6 +23,7 @@ from gannan.platform.auth import (
 )
 from gannan.platform.counties import counties_listing, require_current_county
 from gannan.platform.extensions import limiter
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import MemberRole, ReviewAction, Role, SellerStatus
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import (
@@ -64,10 +64,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
 def _login_email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else request.form.get("email")
-    return f"login-email:{str(email).strip().lower()}" if email else "login-email:-"
+    if not isinstance(email, str) or not email or len(email) > 254:
+        return "login-email:-"  # not an account's address: the schema refuses it
+    return f"login-email:{email.strip().lower()}"
 
 
 #: Per client address and per account, so neither can be brute-forced; shared by the
@@ -82,6 +88,9 @@ LOGIN_LIMITS = [
 @auth_blp.route("/auth/register")
 @auth_policy.allow(public)
 class Register(MethodView):
+    # Per client address, so one machine cannot mint accounts in bulk.
+    decorators = [limiter.limit(_registration_limit)]
+
     @auth_blp.arguments(RegisterSchema)
     @auth_blp.response(201, UserSchema)
     def post(self, data):

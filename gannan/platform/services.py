@@ -36,6 +36,7 @@ from gannan.platform.models import (
     User,
     UserRole,
 )
+from gannan.platform.passwords import check_password
 from gannan.platform.signals import seller_status_changed
 from gannan.platform.types import shanghai_today, utcnow
 
@@ -53,8 +54,8 @@ def find_user_by_email(email: str) -> User | None:
 def register_user(email: str, password: str, display_name: str, roles: list[Role] = ()) -> User:
     email = normalise_email(email)
     if find_user_by_email(email):
-        raise Conflict("An account with this e-mail already exists.",
-                       code=PlatformErrorCode.EMAIL_TAKEN)
+        raise Conflict("An account with this e-mail already exists.", code=PlatformErrorCode.EMAIL_TAKEN)
+    check_password(password, known=(email, email.split("@")[0], display_name))
     user = User(
         email=email,
         password_hash=hash_password(password),

@@ -7,7 +7,9 @@ from typing import Any
 
 from flask import current_app
 
+from gannan.reporting.errors import ReportingErrorCode
 from gannan.platform.counties import county_name
+from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller
 from gannan.platform.types import shanghai_today
@@ -192,6 +194,9 @@ def award_report(year: int) -> dict[str, Any]:
     today = shanghai_today()
     through = Month(today.year, today.month) if year == today.year else Month(year, 12)
     settings = current_settings()
+    if not settings.base_year <= year <= settings.last_year:
+        raise ValidationFailed(f"{year} is outside the plan ({settings.base_year}–"
+                               f"{settings.last_year}).", code=ReportingErrorCode.YEAR_OUTSIDE_PLAN, field="year")
     report = compute_awards(award_inputs(year, through, settings), settings).to_dict()
     return {"as_of": str(through), **report}
 

@@ -18,6 +18,8 @@ class ReportingErrorCode(ErrorCodeEnum):
     # Monthly reports.
     REPORT_NOT_FOUND = "report_not_found"
     PERIOD_NOT_ENDED = "period_not_ended"
+    YEAR_OUTSIDE_PLAN = "year_outside_plan"
+    MALFORMED_CERTIFICATION = "malformed_certification"
     UNKNOWN_FORMAT = "unknown_format"
     ALREADY_CERTIFIED = "already_certified"
     CORRECTION_REASON_REQUIRED = "correction_reason_required"

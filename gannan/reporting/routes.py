@@ -6,11 +6,11 @@ import json
 
 from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.platform.auth import Policy, any_of, public, require_user, role
 from gannan.platform.errors import NotFound
 from gannan.platform.celery_app import enqueue
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
 from gannan.reporting import inputs, monthly, render, tasks
 from gannan.reporting.awards_service import award_report

@@ -28,6 +28,8 @@ from gannan.platform.extensions import db
 from gannan.platform.models import County, Notification, Seller, SellerStatus
 from gannan.platform.types import shanghai_today, utcnow
 
+#: Units a SKU may hold; far below the INTEGER column's limit, so no addition overflows it.
+MAX_STOCK = 10**8
 EDITABLE = ("title", "description", "origin_township", "regional_brand", "cold_chain", "images")
 
 
@@ -176,17 +178,20 @@ def update_sku(product_id: int, sku_id: int, data: dict[str, Any]) -> Sku:
     return sku
 
 
-def change_stock(sku_id: int, delta: int) -> int | None:
+def change_stock(sku_id: int, delta: int, ceiling: int | None = None) -> int | None:
     """Add ``delta`` to a SKU's stock in one conditional UPDATE, inside the caller's
-    transaction; None when the stock would go negative.
+    transaction; None when the stock would go negative (or above ``ceiling``).
 
     The condition is checked by the database on the row it updates, so concurrent
     callers can never take the same unit twice or drive the stock below zero.
     Checkout reserves stock through this function too.
     """
+    within = [Sku.stock + delta >= 0]
+    if ceiling is not None:
+        within.append(Sku.stock + delta <= ceiling)
     return db.session.execute(
         update(Sku)
-        .where(Sku.id == sku_id, Sku.stock + delta >= 0)
+        .where(Sku.id == sku_id, *within)
         .values(stock=Sku.stock + delta)
         .returning(Sku.stock)
         .execution_options(synchronize_session=False)
@@ -201,7 +206,11 @@ def sold_out_changed(new_stock: int, delta: int) -> bool:
 
 def adjust_stock(product_id: int, sku_id: int, delta: int) -> Sku:
     sku = sku_or_404(product_id, sku_id)
-    new_stock = change_stock(sku.id, delta)
+    new_stock = change_stock(sku.id, delta, ceiling=MAX_STOCK)
+    if new_stock is None and delta > 0:
+        db.session.rollback()
+        raise Conflict(f"A SKU holds at most {MAX_STOCK} units; {sku.stock} are in stock.",
+                       code=CatalogErrorCode.STOCK_LIMIT)
     if new_stock is None:
         db.session.rollback()
         raise Conflict(f"Only {sku.stock} in stock; cannot remove {-delta}.",
