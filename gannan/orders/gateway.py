@@ -37,7 +37,8 @@ def stripe_enabled() -> bool:
     return bool(current_app.config.get("STRIPE_API_KEY"))
 
 
-def _client() -> stripe.StripeClient:
+def stripe_client() -> stripe.StripeClient:
+    """The SDK client on STRIPE_API_KEY (and STRIPE_API_BASE: stripe-mock), retrying twice."""
     config = current_app.config
     base = config.get("STRIPE_API_BASE")
     addresses = {"api": base, "files": base} if base else {}
@@ -48,7 +49,7 @@ def _client() -> stripe.StripeClient:
 def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[str, str]:
     """(PaymentIntent id, client secret) for an order; the same order gets the same intent."""
     try:
-        intent = _client().v1.payment_intents.create(
+        intent = stripe_client().v1.payment_intents.create(
             params={"amount": amount_fen, "currency": CURRENCY,
                     "payment_method_types": ["card"], "description": f"赣南特色产品 {number}",
                     "metadata": {"order_id": str(order_id), "order_number": number}},
@@ -68,7 +69,7 @@ def confirm_payment_intent(intent_id: str, payment_method: str) -> str:
     makes the order paid is still the signed ``payment_intent.succeeded`` webhook.
     """
     try:
-        intent = _client().v1.payment_intents.confirm(
+        intent = stripe_client().v1.payment_intents.confirm(
             intent_id, params={"payment_method": payment_method},
             options={"idempotency_key": f"{intent_id}-confirm-{payment_method}"},
         )
@@ -80,7 +81,7 @@ def confirm_payment_intent(intent_id: str, payment_method: str) -> str:
 
 def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str) -> str:
     try:
-        refund = _client().v1.refunds.create(
+        refund = stripe_client().v1.refunds.create(
             params={"payment_intent": payment_intent_id, "amount": amount_fen,
                     "metadata": {"gannan_key": idempotency_key}},
             options={"idempotency_key": idempotency_key},
