@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
 .PHONY: run serve test install install-dev debian-run debian-test migrate demo services services-stop \
-        bench clean
+        bench bench-all clean
 
 # Debian packages: the TrueType CJK font that PDFs embed (not needed when PDF_FONT_PATH
 # names one), and the tools the tests read PDFs with.  Installed with apt-get when
@@ -65,6 +65,10 @@ services-stop:
 ## make bench: throughput/latency benchmarks (bench/README.md)
 bench: install-dev
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## make bench-all: every row of issue 10 against its floor (bench/all.py); ~15 min on 2 cores
+bench-all: install-dev
+	$(BIN)/python -m bench.all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -213,6 +213,57 @@ def print_table(real: RunResult, base: RunResult, ratios: dict[str, float | None
               f"its median request takes {fmt(ratios['p50'])}x the baseline's.")
 
 
+# Goals of issue 10 for each measured ratio: (goal, "max" or "min").
+INDEX_DOCS_PER_S_GOAL = 3000
+
+
+def summarise(name: str, ratios: dict[str, float | None], real: RunResult,
+              setup: dict[str, Any], extra: Any) -> list[dict[str, Any]]:
+    """Each row of this run as a ratio against its floor measured in the same run."""
+    rows = [{"row": f"{name}: req/s vs bare Flask, same bytes", "value": ratios["rps"],
+             "goal": 0.6 if name == "counties" else None, "better": "higher"}]
+    index = (setup.get("catalogue") or {}).get("index")
+    if index:
+        rate = round(index["listed"] / index["seconds"], 1) if index["seconds"] else None
+        rows.append({"row": f"{name}: index build, docs/s ({index['listed']} docs, "
+                            f"{index['seconds']} s)", "value": rate,
+                     "goal": INDEX_DOCS_PER_S_GOAL, "better": "higher"})
+    if extra and extra.get("mix"):
+        mix = extra["mix"]
+        rows.append({"row": f"{name}: whole view / backend.search alone, p50 (in-process, mix)",
+                     "value": mix["app_over_index"]["p50"],
+                     "goal": 1.5 if name.endswith("-es") else None, "better": "lower"})
+        rows.append({"row": f"{name}: HTTP p95 / in-process view p95 (mix, "
+                            f"{real.latency_ms['p95']:.1f} / {mix['app_ms']['p95']:.1f} ms)",
+                     "value": round(real.latency_ms["p95"] / mix["app_ms"]["p95"], 2),
+                     "goal": 2.0 if name.endswith("-es") else None, "better": "lower"})
+        if name.endswith("-sqlite"):
+            worst = max(extra["queries"], key=lambda q: q["index_ms"]["p95"])
+            rows.append({"row": f"{name}: slowest query's backend.search p95, ms "
+                                f"({worst['query']})", "value": worst["index_ms"]["p95"],
+                         "goal": 30.0, "better": "lower"})
+            floors = [q for q in extra["queries"] if q.get("fts_match_ms")]
+            if floors:
+                rows.append({"row": f"{name}: backend.search / FTS5 MATCH of the same terms, "
+                                    "p50, worst query",
+                             "value": max(q["index_over_fts_match_p50"] for q in floors),
+                             "goal": None, "better": "lower"})
+    for row in rows:
+        goal, value = row["goal"], row["value"]
+        row["meets_goal"] = None if goal is None or value is None else (
+            value >= goal if row["better"] == "higher" else value <= goal)
+    return rows
+
+
+def print_summary(rows: list[dict[str, Any]]) -> None:
+    print("\nsummary (each against its floor in this run):")
+    for row in rows:
+        goal = "" if row["goal"] is None else \
+            f"goal {'>=' if row['better'] == 'higher' else '<='} {row['goal']}"
+        verdict = {True: "ok", False: "MISSED", None: ""}[row["meets_goal"]]
+        print(f"  {row['value']!s:>10}  {goal:<14} {verdict:<7} {row['row']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list:
@@ -312,8 +363,11 @@ def main(argv: list[str] | None = None) -> int:
                 srv.stop()  # leave the cores to the in-process measurement
             extra = bench.after(env, args)
 
+        summary = summarise(bench.name, ratios, real, setup, extra)
+        print_summary(summary)
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
         result = {
+            "summary": summary,
             "benchmark": bench.name,
             "description": bench.description,
             "timestamp": stamp,

@@ -59,17 +59,20 @@ def catalogue_fixture(workdir: Path, args: argparse.Namespace,
                       backend: str) -> Iterator[tuple[dict[str, str], dict[str, Any]]]:
     """The generated catalogue in a throwaway database, indexed into ``backend``.
 
-    Elasticsearch gets an index of its own (``gannan-bench-…``), deleted on exit.
+    Elasticsearch gets an index of its own (``gannan-bench-…`` or ``$BENCH_ES_INDEX_PREFIX…``),
+    deleted on exit.
     """
     settings = {"SEARCH_BACKEND": backend}
     if backend == "elasticsearch":
         url = os.environ.get("ELASTICSEARCH_URL", "")
+        # An index of its own (BENCH_ES_INDEX_PREFIX keeps engineers sharing a node apart).
+        prefix = os.environ.get("BENCH_ES_INDEX_PREFIX", "gannan-bench-")
         if urlsplit(url).hostname not in (HOST, "localhost"):
             raise BenchError("the Elasticsearch benchmarks need ELASTICSEARCH_URL on "
                              f"{HOST} (got {url!r}); start it with "
                              "`eval \"$(bash .ci/services.sh start)\"`")
         settings |= {"ELASTICSEARCH_URL": url,
-                     "ELASTICSEARCH_INDEX": f"gannan-bench-{uuid.uuid4().hex[:8]}"}
+                     "ELASTICSEARCH_INDEX": f"{prefix}{uuid.uuid4().hex[:8]}"}
     env = gannan_env(workdir, **settings)
     try:
         info = prepare_catalogue(env, args.products, args.seed,
@@ -100,13 +103,19 @@ def inprocess_latency(env: dict[str, str], args: argparse.Namespace) -> dict[str
     if done.returncode != 0 or line is None:
         raise BenchError(f"in-process latency failed (exit {done.returncode}):\n{done.stdout}")
     result = json.loads(line.split(" ", 1)[1])
-    head = f"{'index p50':>10}{'p95':>8}{'app p50':>10}{'p95':>8}{'hits':>8}{'n':>5}  query"
+    head = (f"{'index p50':>10}{'p95':>8}{'app p50':>10}{'p95':>8}{'app/idx':>8}"
+            f"{'match p50':>10}{'idx/match':>10}{'hits':>8}{'n':>5}  query")
     print(head + "\n" + "-" * (len(head) + 30))
-    for row in result["queries"]:
+    for row in result["queries"] + [{"query": "(whole mix, pooled)", "total": "",
+                                     "n": "", **result["mix"]}]:
+        match = row.get("fts_match_ms")
         print(f"{row['index_ms']['p50']:>10.1f}{row['index_ms']['p95']:>8.1f}"
-              f"{row['app_ms']['p50']:>10.1f}{row['app_ms']['p95']:>8.1f}{row['total']:>8}"
-              f"{row['n']:>5}  {row['query']}")
-    print("(ms; index: backend.search alone; app: the whole view through Flask's test client)")
+              f"{row['app_ms']['p50']:>10.1f}{row['app_ms']['p95']:>8.1f}"
+              f"{row['app_over_index']['p50']:>8.2f}"
+              f"{match['p50'] if match else '':>10}{row.get('index_over_fts_match_p50', ''):>10}"
+              f"{row['total']:>8}{row['n']:>5}  {row['query']}")
+    print("(ms; index: backend.search alone; app: the whole view through Flask's test client; "
+          "match: FTS5 MATCH of the same terms, counted; calls interleaved)")
     return result
 
 
@@ -131,16 +140,42 @@ def _query(params: dict[str, str]):
                        sort=params.get("sort", "relevance"), **ints)  # type: ignore[arg-type]
 
 
-def _time(call, iterations: int, max_seconds: float) -> tuple[list[float], Any]:
-    for _ in range(3):  # warm caches and lazy imports
-        result = call()
-    samples: list[float] = []
+def _time_pair(calls, iterations: int, max_seconds: float) -> tuple[list[list[float]], list]:
+    """Time several calls of the same query in turn, ``iterations`` times (at most
+    ``max_seconds`` in all), alternating which goes first: drift and other load on the
+    machine then hit each of them alike, so their ratio is fair."""
+    results = [call() for call in calls for _ in range(3)][-len(calls):]  # warm caches
+    samples: list[list[float]] = [[] for _ in calls]
     deadline = time.perf_counter() + max_seconds
-    while len(samples) < iterations and (not samples or time.perf_counter() < deadline):
-        started = time.perf_counter()
-        result = call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples, result
+    for i in range(iterations):
+        if i and time.perf_counter() > deadline:
+            break
+        order = range(len(calls)) if i % 2 == 0 else reversed(range(len(calls)))
+        for k in order:
+            started = time.perf_counter()
+            results[k] = calls[k]()
+            samples[k].append((time.perf_counter() - started) * 1000)
+    return samples, results
+
+
+def _fts_floor(backend, params: dict[str, str]):
+    """The embedded index's floor: FTS5 MATCH of the same terms, counted (None without terms:
+    nothing to match)."""
+    import sqlite3
+
+    from gannan.catalog.search.analysis import query_tokens
+
+    terms = query_tokens(params.get("q", ""))
+    if backend.name != "sqlite" or not terms:
+        return None
+    expression = " AND ".join('"' + t + '"' for t in terms)
+
+    def call():
+        with sqlite3.connect(backend.path) as conn:
+            return conn.execute("SELECT count(*) FROM document_text WHERE document_text MATCH ?",
+                                (expression,)).fetchone()[0]
+
+    return call
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,19 +192,35 @@ def main(argv: list[str] | None = None) -> int:
     app = create_app()
     client = app.test_client()
     rows = []
+    pooled: dict[str, list[float]] = {"index_ms": [], "app_ms": []}
     with app.app_context():
         backend = search_backend(app)
         for params in [*SEARCH_MIX, LISTING]:
-            index_ms, result = _time(lambda: backend.search(_query(params)),
-                                     args.iterations, args.max_query_seconds)
-            app_ms, response = _time(lambda: client.get(path_of(params)),
-                                     args.iterations, args.max_query_seconds)
+            calls = [lambda: backend.search(_query(params)), lambda: client.get(path_of(params))]
+            floor = _fts_floor(backend, params)
+            if floor:
+                calls.append(floor)
+            samples, results = _time_pair(calls, args.iterations, args.max_query_seconds)
+            result, response = results[0], results[1]
             if response.status_code != 200:
                 raise BenchError(f"{path_of(params)} answered {response.status_code}")
-            rows.append({"query": "&".join(f"{k}={v}" for k, v in params.items()),
-                         "total": result.total, "n": min(len(index_ms), len(app_ms)),
-                         "index_ms": _percentiles(index_ms), "app_ms": _percentiles(app_ms)})
-    print("SEARCH_JSON " + json.dumps({"backend": backend.name, "queries": rows},
+            index_ms, app_ms = samples[0], samples[1]
+            pooled["index_ms"] += index_ms
+            pooled["app_ms"] += app_ms
+            row = {"query": "&".join(f"{k}={v}" for k, v in params.items()),
+                   "total": result.total, "n": len(index_ms),
+                   "index_ms": _percentiles(index_ms), "app_ms": _percentiles(app_ms)}
+            row["app_over_index"] = {p: round(row["app_ms"][p] / row["index_ms"][p], 2)
+                                     for p in ("p50", "p95")}
+            if floor:
+                row["fts_match_ms"] = _percentiles(samples[2])
+                row["index_over_fts_match_p50"] = round(
+                    row["index_ms"]["p50"] / max(row["fts_match_ms"]["p50"], 0.001), 1)
+            rows.append(row)
+    mix = {k: _percentiles(v) for k, v in pooled.items()}
+    mix["app_over_index"] = {p: round(mix["app_ms"][p] / mix["index_ms"][p], 2)
+                             for p in ("p50", "p95")}
+    print("SEARCH_JSON " + json.dumps({"backend": backend.name, "queries": rows, "mix": mix},
                                       ensure_ascii=False), flush=True)
     return 0
 

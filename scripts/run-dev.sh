@@ -26,6 +26,10 @@ else
     echo "Payments: cash on delivery only (install stripe-mock to offer Stripe)"
 fi
 echo "Pages   http://$host:$port/            (shop; trace pages at /t/<trace code>)"
+echo "Consoles (password gannan-demo-2026):"
+echo "  sellers    http://$host:$port/seller   xinfeng@demo.gannan.test (xunwu@…: pending)"
+echo "  reviewers  http://$host:$port/admin    admin@demo.gannan.test"
+echo "  bureau     http://$host:$port/bureau   bureau@demo.gannan.test"
 echo "API     http://$host:$port/api/v1/"
 echo "Docs    http://$host:$port/api/v1/docs"
 .venv/bin/flask --app gannan run --host "$host" --port "$port"

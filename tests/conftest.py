@@ -155,3 +155,21 @@ def count_queries(app):
     """``with count_queries() as statements: ...``: the SQL statements the block runs
     (SQLAlchemy engine events), for tests that bound the queries of a hot path."""
     return lambda: counting_queries(db.engine)
+
+
+@pytest.fixture
+def stripe_on(app):
+    """Stripe through the real stripe-mock (payments, refunds, Connect accounts and
+    transfers), with the webhook secret the tests sign with (tests/helpers.py)."""
+    import os
+
+    from tests.helpers import WEBHOOK_SECRET
+    from tests.services import need_stripe_mock
+
+    saved = {k: app.config.get(k) for k in ("STRIPE_API_KEY", "STRIPE_API_BASE",
+                                            "STRIPE_WEBHOOK_SECRET")}
+    app.config.update(STRIPE_API_BASE=need_stripe_mock(),
+                      STRIPE_API_KEY=os.environ.get("STRIPE_API_KEY", "sk_test_gannan"),
+                      STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
+    yield
+    app.config.update(saved)

@@ -23,6 +23,7 @@ TEST_CONFIG = {
     "SECRET_KEY": "test-secret-key-not-for-production-0123456789",
     "PASSWORD_HASH_PROFILE": "CHEAPEST",
     "LOGIN_RATE_LIMIT": "1000 per minute",
+    "REGISTRATION_RATE_LIMIT": "1000 per minute",
     "CELERY": {"broker_url": "memory://", "result_backend": None, "task_always_eager": True},
     "SEARCH_BACKEND": "sqlite",
     # Stripe is off unless a test turns it on (tests/orders: the stripe_on fixture).

@@ -105,3 +105,20 @@ def decode_qr_codes(images: list[Path]) -> list[list[str]]:
     for source in ElementTree.fromstring(result.stdout).iter(f"{ZBAR}source"):
         found[source.get("href")] = [data.text or "" for data in source.iter(f"{ZBAR}data")]
     return [found[str(image)] for image in images]
+
+
+def label_qr_codes(data: bytes, folder: Path, dpi: int = 150) -> list[list[str]]:
+    """What the QR code of each label spot of a label sheet's first page says: the page
+    drawn with no system font, cut along the 3 × 8 grid of gannan.catalog.labels."""
+    from gannan.catalog.labels import COLUMNS, LABEL_HEIGHT, LABEL_WIDTH, PER_SHEET, SHEET_TOP
+
+    page = rasterise(data, folder, dpi=dpi)
+    scale = dpi / 72
+    images = []
+    for index in range(PER_SHEET):
+        row, column = divmod(index, COLUMNS)
+        top = SHEET_TOP + row * LABEL_HEIGHT
+        box = (round(column * LABEL_WIDTH * scale), round(top * scale),
+               round((column + 1) * LABEL_WIDTH * scale), round((top + LABEL_HEIGHT) * scale))
+        images.append(crop(page, box, folder / f"label-{index:02d}.pgm"))
+    return decode_qr_codes(images)

@@ -11,6 +11,7 @@ from gannan.catalog.models import Product, ProductStatus, TraceBatch
 from gannan.platform.auth import any_of, can_manage, current_user, role, seller_member
 from gannan.platform.errors import NotFound, ValidationFailed
 from gannan.platform.extensions import db
+from gannan.platform.fields import INT32_MAX
 from gannan.platform.models import Role, SellerStatus
 
 
@@ -45,7 +46,8 @@ def _seller_of_batch(view_args: dict[str, Any]) -> int:
 def _seller_in_body(view_args: dict[str, Any]) -> int:
     body = request.get_json(silent=True)
     seller_id = body.get("seller_id") if isinstance(body, dict) else None
-    if not isinstance(seller_id, int) or isinstance(seller_id, bool) or seller_id < 1:
+    if not isinstance(seller_id, int) or isinstance(seller_id, bool) \
+            or not 1 <= seller_id <= INT32_MAX:
         raise ValidationFailed("seller_id names the seller you list for.", field="seller_id")
     return seller_id
 

@@ -7,6 +7,8 @@ mostly of non-farm ingredients) are not, unless a seller flags a product.
 
 from __future__ import annotations
 
+from flask import current_app
+
 from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.models import Category
 from gannan.platform.errors import ValidationFailed
@@ -32,6 +34,16 @@ TREE = [
 
 def all_categories() -> list[Category]:
     return list(db.session.scalars(db.select(Category).order_by(Category.position)))
+
+
+def category_slugs() -> frozenset[str]:
+    """The slugs of the category tree, read once per app: categories are reference data
+    that only migrations write (as counties are)."""
+    slugs = current_app.extensions.get("category_slugs")
+    if slugs is None:
+        slugs = frozenset(db.session.scalars(db.select(Category.slug)))
+        current_app.extensions["category_slugs"] = slugs
+    return slugs
 
 
 def require_category(slug: str, field: str = "category") -> Category:

@@ -16,6 +16,7 @@ class CatalogErrorCode(ErrorCodeEnum):
     PRODUCT_BLOCKED = "product_blocked"
     NO_SKUS = "no_skus"
     INSUFFICIENT_STOCK = "insufficient_stock"
+    STOCK_LIMIT = "stock_limit"
     # Certificates.
     CERTIFICATE_NOT_FOUND = "certificate_not_found"
     PRODUCT_NOT_OWNED = "product_not_owned"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.catalog.access import batch_member_or_admin, body_seller_member, product_member, \
     product_or_404, product_visible
@@ -39,6 +38,7 @@ from gannan.catalog.schemas import (
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
@@ -71,7 +71,8 @@ class Products(MethodView):
     @products_blp.response(200, ProductSearchResultSchema)
     def get(self, args):
         """Search listed products in Chinese or pinyin, with filters and facet counts"""
-        return search_products(args)
+        # Already in the schema's shape (search_products builds it from columns).
+        return current_app.json.response(search_products(args))
 
     @products_blp.arguments(ProductCreateSchema)
     @products_blp.response(201, ProductSchema)
@@ -88,7 +89,7 @@ class ProductDetail(MethodView):
         """A product with SKUs, seller, origin, valid certificates and latest batches"""
         return product_or_404(product_id)
 
-    @products_blp.arguments(ProductWriteSchema)
+    @products_blp.arguments(ProductWriteSchema, required=False)
     @products_blp.response(200, ProductSchema)
     def patch(self, data, product_id):
         """Edit a product"""
@@ -122,7 +123,7 @@ class Skus(MethodView):
 
 @products_blp.route("/<id:product_id>/skus/<id:sku_id>")
 class SkuDetail(MethodView):
-    @products_blp.arguments(SkuUpdateSchema)
+    @products_blp.arguments(SkuUpdateSchema, required=False)
     @products_blp.response(200, SkuSchema)
     def patch(self, data, product_id, sku_id):
         """Change a SKU's spec, price or weight"""

@@ -6,12 +6,20 @@ from marshmallow import Schema, fields, validate
 
 from gannan.catalog.labels import MAX_COUNT, PER_SHEET
 from gannan.catalog.models import CertificateKind, ProductStatus
+from gannan.catalog.services.products import MAX_STOCK
 from gannan.platform.pagination import PageArgsSchema, page_schema
-from gannan.platform.schemas import COUNTY_CODE, CountySchema, text
+from gannan.platform.schemas import (
+    COUNTY_CODE,
+    CountySchema,
+    flag,
+    ident,
+    integer,
+    query_integer,
+    text,
+)
 from gannan.platform.types import shanghai_today
 
-FEN = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**9))
-COUNT = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**8))
+FEN = integer(maximum=10**9, required=True)
 
 
 class CategorySchema(Schema):
@@ -33,21 +41,19 @@ class SkuCreateSchema(Schema):
         r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$", error="Letters, digits, . _ - (at most 40)."))
     spec = text(80, required=True, metadata={"example": "5kg 特级 80-85mm"})
     price_fen = FEN
-    stock = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**8))
-    weight_g = fields.Integer(load_default=0, strict=True,
-                              validate=validate.Range(min=0, max=10**7))
+    stock = integer(maximum=MAX_STOCK, required=True)
+    weight_g = integer(maximum=10**7, load_default=0)
 
 
 class SkuUpdateSchema(Schema):
     spec = text(80)
-    price_fen = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**9))
-    weight_g = fields.Integer(strict=True, validate=validate.Range(min=0, max=10**7))
+    price_fen = integer(maximum=10**9)
+    weight_g = integer(maximum=10**7)
 
 
 class StockChangeSchema(Schema):
-    delta = fields.Integer(required=True, strict=True,
-                           validate=validate.Range(min=-10**8, max=10**8),
-                           metadata={"description": "Units to add (positive) or remove"})
+    delta = integer(minimum=-MAX_STOCK, maximum=MAX_STOCK, required=True,
+                    metadata={"description": "Units to add (positive) or remove"})
 
 
 class SkuSchema(Schema):
@@ -65,19 +71,19 @@ class ProductWriteSchema(Schema):
     description = fields.String(validate=validate.Length(max=5000))
     category = fields.String(validate=validate.Length(min=1, max=40),
                              metadata={"description": "A category slug (GET /categories)"})
-    origin_county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    origin_county_code = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     origin_township = fields.String(allow_none=True, validate=validate.Length(min=1, max=60))
     regional_brand = fields.String(allow_none=True, validate=validate.Length(min=1, max=40),
                                    metadata={"example": "赣南脐橙"})
-    agricultural = fields.Boolean(allow_none=True, metadata={
+    agricultural = flag(allow_none=True, metadata={
         "description": "Defaults to the category's rule (docs/awards.md)"})
-    cold_chain = fields.Boolean()
+    cold_chain = flag()
     images = fields.List(fields.Url(schemes={"http", "https"}),
                          validate=validate.Length(max=20))
 
 
 class ProductCreateSchema(ProductWriteSchema):
-    seller_id = fields.Integer(required=True, strict=True)
+    seller_id = ident(required=True)
     title = text(120, required=True)
     category = fields.String(required=True, validate=validate.Length(min=1, max=40))
     origin_county_code = COUNTY_CODE
@@ -152,10 +158,10 @@ class ProductSummarySchema(Schema):
 class ProductQueryArgsSchema(PageArgsSchema):
     q = fields.String(validate=validate.Length(max=100))
     category = fields.String(validate=validate.Length(min=1, max=40))
-    county = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     certification = fields.Enum(CertificateKind, by_value=True)
-    min_price_fen = fields.Integer(validate=validate.Range(min=0))
-    max_price_fen = fields.Integer(validate=validate.Range(min=0))
+    min_price_fen = query_integer()
+    max_price_fen = query_integer()
     in_stock = fields.Boolean()
     sort = fields.String(load_default="relevance", validate=validate.OneOf(
         ["relevance", "price_asc", "price_desc", "newest"]))
@@ -190,13 +196,11 @@ class CertificateCreateSchema(Schema):
                               "description": "The regional brand covered (brand licence, GI)"})
     valid_from = fields.Date(required=True)
     valid_until = fields.Date(required=True)
-    product_ids = fields.List(fields.Integer(strict=True), load_default=list,
-                              validate=validate.Length(max=500))
+    product_ids = fields.List(ident(), load_default=list, validate=validate.Length(max=500))
 
 
 class CertificateCoverageSchema(Schema):
-    product_ids = fields.List(fields.Integer(strict=True), required=True,
-                              validate=validate.Length(max=500))
+    product_ids = fields.List(ident(), required=True, validate=validate.Length(max=500))
 
 
 class CertificateSchema(CertificateRefSchema):
@@ -219,7 +223,7 @@ class FarmInputSchema(Schema):
 class InspectionSchema(Schema):
     lab = text(120, required=True)
     report_number = text(60, required=True)
-    passed = fields.Boolean(required=True)
+    passed = flag(required=True)
     inspected_on = fields.Date(required=True)
 
 
@@ -242,8 +246,7 @@ class ComplianceCertificateSchema(Schema):
 class BatchCreateSchema(Schema):
     harvest_date = fields.Date(load_default=None, allow_none=True)
     production_date = fields.Date(load_default=None, allow_none=True)
-    quantity = fields.Integer(required=True, strict=True,
-                              validate=validate.Range(min=1, max=10**9))
+    quantity = integer(minimum=1, maximum=10**9, required=True)
     unit = fields.String(required=True, validate=validate.OneOf(
         ["kg", "jin", "box", "bottle", "bag", "piece"]))
     base = text(120, required=True, metadata={"example": "信丰县安西镇脐橙基地"})
@@ -282,12 +285,12 @@ class LabelArgsSchema(Schema):
 
 
 class SpotCheckCreateSchema(Schema):
-    product_id = fields.Integer(strict=True)
+    product_id = ident()
     trace_code = fields.String(validate=validate.Length(min=1, max=32))
     sampled_on = fields.Date(required=True)
     lab = text(120, required=True)
     report_number = text(60, required=True)
-    passed = fields.Boolean(required=True)
+    passed = flag(required=True)
     notes = fields.String(load_default=None, allow_none=True,
                           validate=validate.Length(max=2000))
 

@@ -7,8 +7,8 @@ timeout can never pay a statement twice at Stripe either.
 from __future__ import annotations
 
 import stripe
-from flask import current_app
 
+from gannan.orders.gateway import stripe_client, stripe_enabled  # noqa: F401 - used as gateway.stripe_enabled
 from gannan.money.errors import MoneyErrorCode
 from gannan.platform.errors import ProblemError
 
@@ -20,22 +20,10 @@ class PayoutProviderError(ProblemError):
     title = "Payout provider unavailable"
 
 
-def stripe_enabled() -> bool:
-    return bool(current_app.config.get("STRIPE_API_KEY"))
-
-
-def _client() -> stripe.StripeClient:
-    config = current_app.config
-    base = config.get("STRIPE_API_BASE")
-    addresses = {"api": base, "files": base} if base else {}
-    return stripe.StripeClient(config["STRIPE_API_KEY"], base_addresses=addresses,
-                               max_network_retries=2)
-
-
 def create_connected_account(seller_id: int, email: str | None) -> str:
     """A Stripe Express account for the seller; the same seller gets the same one."""
     try:
-        account = _client().v1.accounts.create(
+        account = stripe_client().v1.accounts.create(
             params={"type": "express", "email": email or None,
                     "metadata": {"seller_id": str(seller_id)}},
             options={"idempotency_key": f"seller-{seller_id}-connected-account"})
@@ -47,7 +35,7 @@ def create_connected_account(seller_id: int, email: str | None) -> str:
 
 def create_transfer(statement_id: int, destination: str, amount_fen: int) -> str:
     try:
-        transfer = _client().v1.transfers.create(
+        transfer = stripe_client().v1.transfers.create(
             params={"amount": amount_fen, "currency": CURRENCY, "destination": destination,
                     "transfer_group": f"statement-{statement_id}",
                     "metadata": {"statement_id": str(statement_id)}},

@@ -10,6 +10,7 @@ from gannan.orders.errors import OrderErrorCode
 from gannan.orders.services.fulfilment import order_or_404, seller_order_or_404
 from gannan.platform.auth import any_of, require_user, role, seller_member
 from gannan.platform.errors import Forbidden, ValidationFailed
+from gannan.platform.fields import parse_id
 from gannan.platform.models import Role
 
 
@@ -21,9 +22,10 @@ def _seller_in_query(view_args: dict[str, Any]) -> int:
     """``?seller_id=``, or the one seller the caller acts for."""
     raw = request.args.get("seller_id")
     if raw is not None:
-        if not raw.isdigit():
-            raise ValidationFailed("seller_id is a number.", field="seller_id")
-        return int(raw)
+        seller_id = parse_id(raw)
+        if seller_id is None:
+            raise ValidationFailed("seller_id is a seller's id (ASCII digits).", field="seller_id")
+        return seller_id
     sellers = [m.seller_id for m in require_user().memberships]
     if len(sellers) != 1:
         raise ValidationFailed("Say which seller: ?seller_id=.",

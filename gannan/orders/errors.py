@@ -24,6 +24,7 @@ class OrderErrorCode(ErrorCodeEnum):
     WEBHOOKS_NOT_CONFIGURED = "webhooks_not_configured"
     INVALID_SIGNATURE = "invalid_signature"
     EVENT_OUT_OF_ORDER = "event_out_of_order"
+    MALFORMED_EVENT = "malformed_event"
     # Orders, fulfilment and refunds.
     ORDER_NOT_FOUND = "order_not_found"
     SELLER_ORDER_NOT_FOUND = "seller_order_not_found"

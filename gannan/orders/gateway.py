@@ -7,6 +7,7 @@ CI the SDK talks to stripe-mock (``STRIPE_API_BASE``).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import stripe
@@ -16,6 +17,8 @@ from gannan.orders.errors import OrderErrorCode
 from gannan.platform.errors import PlatformErrorCode, ProblemError
 
 CURRENCY = "cny"  # amounts are in fen, Stripe's minor unit for CNY
+STRIPE_ID = re.compile(r"[A-Za-z0-9_]{1,255}")
+EVENT_TYPE = re.compile(r"[a-z0-9_.]{1,80}")
 
 
 class PaymentProviderError(ProblemError):
@@ -34,7 +37,8 @@ def stripe_enabled() -> bool:
     return bool(current_app.config.get("STRIPE_API_KEY"))
 
 
-def _client() -> stripe.StripeClient:
+def stripe_client() -> stripe.StripeClient:
+    """The SDK client on STRIPE_API_KEY (and STRIPE_API_BASE: stripe-mock), retrying twice."""
     config = current_app.config
     base = config.get("STRIPE_API_BASE")
     addresses = {"api": base, "files": base} if base else {}
@@ -45,7 +49,7 @@ def _client() -> stripe.StripeClient:
 def create_payment_intent(order_id: int, number: str, amount_fen: int) -> tuple[str, str]:
     """(PaymentIntent id, client secret) for an order; the same order gets the same intent."""
     try:
-        intent = _client().v1.payment_intents.create(
+        intent = stripe_client().v1.payment_intents.create(
             params={"amount": amount_fen, "currency": CURRENCY,
                     "payment_method_types": ["card"], "description": f"赣南特色产品 {number}",
                     "metadata": {"order_id": str(order_id), "order_number": number}},
@@ -65,7 +69,7 @@ def confirm_payment_intent(intent_id: str, payment_method: str) -> str:
     makes the order paid is still the signed ``payment_intent.succeeded`` webhook.
     """
     try:
-        intent = _client().v1.payment_intents.confirm(
+        intent = stripe_client().v1.payment_intents.confirm(
             intent_id, params={"payment_method": payment_method},
             options={"idempotency_key": f"{intent_id}-confirm-{payment_method}"},
         )
@@ -77,7 +81,7 @@ def confirm_payment_intent(intent_id: str, payment_method: str) -> str:
 
 def create_refund(payment_intent_id: str, amount_fen: int, idempotency_key: str) -> str:
     try:
-        refund = _client().v1.refunds.create(
+        refund = stripe_client().v1.refunds.create(
             params={"payment_intent": payment_intent_id, "amount": amount_fen,
                     "metadata": {"gannan_key": idempotency_key}},
             options={"idempotency_key": idempotency_key},
@@ -105,4 +109,24 @@ def verify_event(payload: bytes, signature: str | None) -> dict[str, Any]:
         raise ProblemError("The webhook body is not a Stripe event.",
                            code=PlatformErrorCode.MALFORMED_JSON,
                            title="Malformed JSON") from exc
-    return event.to_dict()
+    except RecursionError as exc:
+        raise ProblemError("The webhook body is nested too deeply.", code=PlatformErrorCode.MALFORMED_JSON,
+                           title="Malformed JSON") from exc
+    return _well_formed(event.to_dict())
+
+
+def _well_formed(event: dict[str, Any]) -> dict[str, Any]:
+    """A signed event still needs what handling it reads: its id, type, creation time and
+    data object (with the object's id); else 400 ``malformed_event``, not a 500."""
+    data = event.get("data")
+    obj = data.get("object") if isinstance(data, dict) else None
+    created = event.get("created")
+    if not (isinstance(event.get("id"), str) and STRIPE_ID.fullmatch(event["id"])
+            and isinstance(event.get("type"), str) and EVENT_TYPE.fullmatch(event["type"])
+            and type(created) is int and 0 <= created < 2**33
+            and isinstance(obj, dict)
+            and isinstance(obj.get("id"), str) and STRIPE_ID.fullmatch(obj["id"])):
+        raise ProblemError("The event needs an id, a type, a creation time and a data "
+                           "object with its id.", code=OrderErrorCode.MALFORMED_EVENT,
+                           title="Malformed event")
+    return event

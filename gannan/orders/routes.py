@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.catalog.access import batch_member_or_admin
 from gannan.orders import access
@@ -33,6 +32,7 @@ from gannan.orders.schemas import (
 )
 from gannan.orders.services import batch_flow, cart, checkout, fulfilment, payments, refunds
 from gannan.platform.auth import Policy, authenticated, public, require_user, seller_member
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
 

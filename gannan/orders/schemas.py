@@ -17,10 +17,17 @@ from gannan.orders.models import (
 )
 from gannan.orders.services.cart import MAX_QUANTITY
 from gannan.platform.pagination import PageArgsSchema, page_schema
-from gannan.platform.schemas import PHONE_PATTERN, text
+from gannan.platform.schemas import (
+    INT64_MAX,
+    PHONE_PATTERN,
+    flag,
+    ident,
+    integer,
+    query_integer,
+    text,
+)
 
-QUANTITY = fields.Integer(required=True, strict=True,
-                          validate=validate.Range(min=1, max=MAX_QUANTITY))
+QUANTITY = integer(minimum=1, maximum=MAX_QUANTITY, required=True)
 
 
 IDEMPOTENCY_KEY_MESSAGE = "Send an Idempotency-Key header (at most 255 characters)."
@@ -49,7 +56,7 @@ class IdempotencyHeaderSchema(Schema):
 
 
 class CartItemCreateSchema(Schema):
-    sku_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    sku_id = ident(required=True)
     quantity = QUANTITY
 
 
@@ -80,7 +87,7 @@ class AddressSchema(Schema):
     recipient = text(60, required=True)
     phone = fields.String(required=True, validate=validate.Regexp(
         PHONE_PATTERN, error="Not a mainland China phone number."))
-    county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"), metadata={
+    county_code = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"), metadata={
         "description": "GB/T 2260 code of a Ganzhou county; elsewhere give the text fields"})
     province = text(30, metadata={"example": "广东省"})
     city = text(30, metadata={"example": "深圳市"})
@@ -211,7 +218,7 @@ class OrderListArgsSchema(PageArgsSchema):
 
 
 class SellerOrderListArgsSchema(PageArgsSchema):
-    seller_id = fields.Integer(strict=False, metadata={
+    seller_id = query_integer(minimum=1, metadata={
         "description": "Needed when you act for more than one seller"})
     status = fields.Enum(SellerOrderStatus, by_value=True)
 
@@ -234,24 +241,21 @@ class ShipSchema(Schema):
 
 
 class DeliverSchema(Schema):
-    cash_collected = fields.Boolean(load_default=False, metadata={
+    cash_collected = flag(load_default=False, metadata={
         "description": "Cash on delivery: the buyer paid the courier"})
 
 
 class RefundCreateSchema(Schema):
-    amount_fen = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
-    reason = text(500, required=True)
-    line_ids = fields.List(fields.Integer(strict=True), load_default=None,
+    amount_fen = integer(minimum=1, maximum=INT64_MAX, required=True)
+    reason = text(500, multiline=True, required=True)
+    line_ids = fields.List(ident(), load_default=None,
                            validate=validate.Length(min=1, max=100))
 
 
 class ShippingRuleSchema(Schema):
-    flat_fee_fen = fields.Integer(required=True, strict=True,
-                                  validate=validate.Range(min=0, max=100_000))
-    free_above_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                    validate=validate.Range(min=0))
-    cold_chain_surcharge_fen = fields.Integer(load_default=0, strict=True,
-                                              validate=validate.Range(min=0, max=100_000))
+    flat_fee_fen = integer(maximum=100_000, required=True)
+    free_above_fen = integer(load_default=None, allow_none=True)
+    cold_chain_surcharge_fen = integer(maximum=100_000, load_default=0)
 
 
 class PaymentMethodsSchema(Schema):

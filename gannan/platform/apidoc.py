@@ -40,7 +40,7 @@ from gannan.platform.raises import GUARDS, Problem, problems
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 BEARER = {"bearerAuth": []}
 _METHODS = {"get", "post", "put", "patch", "delete"}
-_BODY_LOCATIONS = {"json", "form", "json_or_form", "files"}
+_BODY_LOCATIONS = {"json", "form", "json_or_form", "files", "form_and_files"}
 
 
 class ErrorCatalogue(BasePlugin):
@@ -152,8 +152,10 @@ def _argument_problems(location: str, schema: Schema | type[Schema]) -> set[Prob
     found: set[Problem] = {(422, PlatformErrorCode.VALIDATION_ERROR)}
     if location in _BODY_LOCATIONS:
         found.add((413, PlatformErrorCode.PAYLOAD_TOO_LARGE))
-        if "json" in location:
-            found.add((400, PlatformErrorCode.MALFORMED_JSON))
+        if "json" in location:  # platform.jsonbody reads every JSON body
+            found.update({(400, PlatformErrorCode.MALFORMED_JSON),
+                          (400, PlatformErrorCode.JSON_TOO_DEEP),
+                          (400, PlatformErrorCode.NUMBER_TOO_LONG)})
         instance = schema() if isinstance(schema, type) else schema
         if instance.unknown == RAISE:
             found.add((422, PlatformErrorCode.UNKNOWN_FIELD))

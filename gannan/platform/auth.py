@@ -25,6 +25,7 @@ from gannan.platform.errors import (
     ProblemError,
 )
 from gannan.platform.extensions import db
+from gannan.platform.fields import parse_id
 from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
 
 TOKEN_ALGORITHM = "HS256"
@@ -73,9 +74,9 @@ def _user_from_token(token: str) -> User:
         raise AuthenticationRequired("The access token has expired.",
                                      code=PlatformErrorCode.TOKEN_EXPIRED) from exc
     except jwt.InvalidTokenError as exc:
-        raise AuthenticationRequired("The access token is not valid.",
-                                     code=PlatformErrorCode.INVALID_TOKEN) from exc
-    user = db.session.get(User, int(claims["sub"])) if str(claims["sub"]).isdigit() else None
+        raise AuthenticationRequired("The access token is not valid.", code=PlatformErrorCode.INVALID_TOKEN) from exc
+    user_id = parse_id(claims["sub"])  # a subject that is not one of our ids names no one
+    user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise AuthenticationRequired("The account is not active.",
                                      code=PlatformErrorCode.INVALID_TOKEN)

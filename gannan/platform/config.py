@@ -107,6 +107,7 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "ACCESS_TOKEN_TTL_SECONDS": _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "REGISTRATION_RATE_LIMIT": os.environ.get("REGISTRATION_RATE_LIMIT", "10 per hour"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: limits go on per process in memory instead of failing every login.
@@ -214,7 +215,9 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
                 "description": (
                     "Storefront, traceability and reporting API of the Gannan specialty-"
                     "products marketplace. Errors are application/problem+json (RFC 9457) "
-                    "with a stable `code`. Money is integer fen."
+                    "with a stable `code`. Money is integer fen. No string may hold NUL "
+                    "(U+0000) or an unpaired surrogate (422); JSON nested deeper than 64 "
+                    "levels or with a number of more than 100 characters is refused (400)."
                 )
             },
         },

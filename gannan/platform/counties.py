@@ -3,9 +3,20 @@
 The 18 current divisions are the reference list every county field is checked
 against.  Retired codes stay known so that a caller sending one is told which code
 replaced it instead of a bare "unknown".
+
+The table is reference data: only migrations write it (0001 loads it), and nothing in
+the app changes it.  So each app reads it once, on first use, and keeps it in memory
+with the bytes of ``GET /api/v1/counties`` and their ETag; a deployment that migrates
+new county data restarts the app, which reads it again (:func:`forget_counties` does
+the same in a running process).
 """
 
 from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import Flask, current_app
 
 from gannan.platform.errors import PlatformErrorCode, ValidationFailed
 from gannan.platform.extensions import db
@@ -64,15 +75,68 @@ def county_rows() -> list[dict]:
     return rows
 
 
-def current_counties() -> list[County]:
-    return list(
-        db.session.scalars(db.select(County).where(County.retired.is_(False)).order_by(County.code))
-    )
+@dataclass(frozen=True)
+class CountyRef:
+    """A county as the reference data holds it (read-only, shared by every request)."""
+
+    code: str
+    name: str
+    pinyin: str
+    kind: CountyKind
+    retired: bool
+    replaced_by: str | None
 
 
-def require_current_county(code: str, field: str = "county_code") -> County:
+@dataclass(frozen=True)
+class _Reference:
+    counties: dict[str, CountyRef]
+    current: list[CountyRef]  # by code
+    listing: bytes | None = None  # the body of GET /api/v1/counties, once rendered
+    etag: str | None = None
+
+
+def _reference(app: Flask | None = None) -> _Reference:
+    app = app or current_app._get_current_object()
+    reference = app.extensions.get("counties")
+    if reference is None:
+        counties = {row.code: CountyRef(row.code, row.name, row.pinyin, row.kind, row.retired,
+                                        row.replaced_by)
+                    for row in db.session.scalars(db.select(County).order_by(County.code))}
+        reference = _Reference(counties, [c for c in counties.values() if not c.retired])
+        app.extensions["counties"] = reference
+    return reference
+
+
+def forget_counties(app: Flask | None = None) -> None:
+    """Read the counties again on next use (after a migration changed them in this process)."""
+    (app or current_app).extensions.pop("counties", None)
+
+
+def county_name(code: str) -> str:
+    """The name of a county, current or retired (KeyError for an unknown code)."""
+    return _reference().counties[code].name
+
+
+def current_counties() -> list[CountyRef]:
+    return list(_reference().current)
+
+
+def counties_listing(render) -> tuple[bytes, str]:
+    """The body of the county list and its strong ETag; ``render(counties)`` makes the
+    body the first time (the route passes its schema, so the bytes stay what it says)."""
+    reference = _reference()
+    if reference.listing is None:
+        body = render(reference.current)
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        reference = _Reference(reference.counties, reference.current, body, etag)
+        current_app.extensions["counties"] = reference
+    return reference.listing, reference.etag
+
+
+def require_current_county(code: str, field: str = "county_code") -> CountyRef:
     """The county for ``code``, or a 422 saying why the code cannot be used."""
-    county = db.session.get(County, code)
+    counties = _reference().counties
+    county = counties.get(code)
     if county is None:
         raise ValidationFailed(
             f"{code!r} is not a county-level division of Ganzhou (GB/T 2260 codes {CITY_PREFIX}xx).",
@@ -80,7 +144,7 @@ def require_current_county(code: str, field: str = "county_code") -> County:
             field=field,
         )
     if county.retired:
-        successor = db.session.get(County, county.replaced_by) if county.replaced_by else None
+        successor = counties.get(county.replaced_by) if county.replaced_by else None
         hint = f"; use {successor.code} {successor.name}" if successor else ""
         raise ValidationFailed(
             f"County code {code} ({county.name}) is retired{hint}.",

@@ -42,6 +42,11 @@ class ProblemSchema(Schema):
         values=fields.List(fields.String()),
         metadata={"description": "Per-field messages, for validation errors"},
     )
+    problems = fields.List(fields.Dict(), metadata={
+        "description": "Each rule broken, with its own code: the rows of an imported file "
+                       "(row, column) or the certified figures sent (field)"})
+    changes = fields.List(fields.Dict(), metadata={
+        "description": "What a correction would change, when it needs a reason"})
 
 
 class ProblemApi(Api):
@@ -82,7 +87,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 
 
 class IdConverter(IntegerConverter):
-    """``<id:seller_id>``: a positive id that fits the database's INTEGER; others are 404."""
+    """``<id:seller_id>``: a positive id that fits the database's INTEGER; others are 404.
+
+    ASCII digits only: werkzeug's ``\\d+`` also matches fullwidth digits (``/sellers/１``).
+    """
+
+    regex = r"[0-9]+"
 
     def __init__(self, map, *args, **kwargs) -> None:  # noqa: A002 - werkzeug's name
         super().__init__(map, min=1, max=2**31 - 1)

@@ -5,17 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields
 from sqlalchemy import Select, func
 
 from gannan.platform.extensions import db
+from gannan.platform.fields import query_integer
 
 MAX_PAGE_SIZE = 100
 
 
 class PageArgsSchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    page_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = query_integer(minimum=1, maximum=100_000, load_default=1)
+    page_size = query_integer(minimum=1, maximum=MAX_PAGE_SIZE, load_default=20)
 
 
 def page_schema(item_schema: type[Schema], name: str) -> type[Schema]:

@@ -173,8 +173,10 @@ def _read(func: types.FunctionType, reading: _Reading) -> set[Problem]:
             found.add((target.status, target.code))
     for node in loads:
         target = resolve(node)
-        if target is _BODY:
-            found.add((413, PlatformErrorCode.PAYLOAD_TOO_LARGE))
+        if target is _BODY:  # and a JSON body goes through platform.jsonbody's reader
+            found.update({(413, PlatformErrorCode.PAYLOAD_TOO_LARGE),
+                          (400, PlatformErrorCode.JSON_TOO_DEEP),
+                          (400, PlatformErrorCode.NUMBER_TOO_LONG)})
         for callee in _callees(target):
             found |= reading.problems(callee)
     return found

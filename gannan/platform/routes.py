@@ -6,9 +6,8 @@ before any view runs; views only call a service and return.
 
 from __future__ import annotations
 
-from flask import current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.platform import services
 from gannan.platform.auth import (
@@ -24,8 +23,9 @@ from gannan.platform.auth import (
     seller_member,
     seller_visible,
 )
-from gannan.platform.counties import current_counties, require_current_county
+from gannan.platform.counties import counties_listing, require_current_county
 from gannan.platform.extensions import limiter
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import MemberRole, ReviewAction, Role, SellerStatus
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import (
@@ -55,6 +55,10 @@ from gannan.platform.schemas import (
     UserSchema,
 )
 
+# Counties change only with a migration and a restart: caches may keep the list an hour,
+# then revalidate it with its ETag.
+COUNTIES_MAX_AGE = 3600
+
 # --- accounts -----------------------------------------------------------------
 
 auth_blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and tokens")
@@ -65,10 +69,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _registration_limit() -> str:
+    return current_app.config["REGISTRATION_RATE_LIMIT"]
+
+
 def _login_email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else request.form.get("email")
-    return f"login-email:{str(email).strip().lower()}" if email else "login-email:-"
+    if not isinstance(email, str) or not email or len(email) > 254:
+        return "login-email:-"  # not an account's address: the schema refuses it
+    return f"login-email:{email.strip().lower()}"
 
 
 #: Per client address and per account, so neither can be brute-forced; shared by the
@@ -83,6 +93,9 @@ LOGIN_LIMITS = [
 @auth_blp.route("/auth/register")
 @auth_policy.allow(public)
 class Register(MethodView):
+    # Per client address, so one machine cannot mint accounts in bulk.
+    decorators = [limiter.limit(_registration_limit)]
+
     @auth_blp.arguments(RegisterSchema)
     @auth_blp.response(201, UserSchema)
     def post(self, data):
@@ -129,13 +142,34 @@ counties_blp = Blueprint(
 counties_policy = Policy(counties_blp, default=public)
 
 
+@limiter.request_filter
+def _reference_data() -> bool:
+    """Public reference data with no limit of its own: the limiter skips it before
+    resolving any limit (an exemption would still resolve them on every request)."""
+    return request.blueprint == counties_blp.name
+
+
 @counties_blp.route("")
 class Counties(MethodView):
     @counties_blp.response(200, CountyListSchema)
+    @counties_blp.alt_response(304, description="Not modified: the ETag sent in "
+                               "If-None-Match is still current")
     def get(self):
-        """List the current county-level divisions of Ganzhou"""
-        items = current_counties()
-        return {"items": items, "total": len(items)}
+        """List the current county-level divisions of Ganzhou
+
+        Reference data, served from memory with an ETag: send it back in If-None-Match
+        to get 304 Not Modified while the list is unchanged."""
+        body, etag = counties_listing(_render_counties)
+        response = Response(body, content_type="application/json")
+        response.set_etag(etag)
+        response.cache_control.public = True
+        response.cache_control.max_age = COUNTIES_MAX_AGE
+        return response.make_conditional(request)
+
+
+def _render_counties(items) -> bytes:
+    data = CountyListSchema().dump({"items": items, "total": len(items)})
+    return current_app.json.response(data).get_data()
 
 
 @counties_blp.route("/<string:code>")
@@ -276,7 +310,7 @@ for _action, _schema, _summary in (
 # --- county commerce offices ----------------------------------------------------------
 
 county_blp = Blueprint(
-    "county_sellers", __name__, url_prefix="/api/v1/counties/<string(length=6):county_code>",
+    "county_sellers", __name__, url_prefix="/api/v1/counties/<string:county_code>",
     description="A county commerce office's sellers and its recommendations (推荐)",
 )
 county_policy = Policy(county_blp, default=any_of(

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from gannan.platform.fields import (  # noqa: F401 - the shared fields, for every schema
+    INT32_MAX,
+    INT64_MAX,
+    BoundedInteger,
+    flag,
+    ident,
+    integer,
+    parse_id,
+    query_integer,
+    text,
+)
 from gannan.platform.models import (
     CountyKind,
     MemberRole,
@@ -15,17 +26,12 @@ from gannan.platform.models import (
 from gannan.platform.pagination import PageArgsSchema, page_schema
 
 # Mobile 1[3-9]xxxxxxxxx, or a landline with area code such as 0797-8888888.
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 COUNTY_CODE = fields.String(
     required=True,
-    validate=validate.Regexp(r"^\d{6}$", error="A county code is six digits (GB/T 2260)."),
+    validate=validate.Regexp(r"^[0-9]{6}$", error="A county code is six digits (GB/T 2260)."),
     metadata={"example": "360722"},
 )
-
-
-def text(max_len: int, **kwargs) -> fields.String:
-    """A non-empty string of at most ``max_len`` characters."""
-    return fields.String(validate=validate.Length(min=1, max=max_len), **kwargs)
 
 
 # --- accounts -----------------------------------------------------------------
@@ -197,7 +203,7 @@ class OptionalReasonSchema(Schema):
 
 
 class SellerQueryArgsSchema(PageArgsSchema):
-    county = fields.String(validate=validate.Regexp(r"^\d{6}$"))
+    county = fields.String(validate=validate.Regexp(r"^[0-9]{6}$"))
     kind = fields.Enum(SellerKind, by_value=True)
 
 

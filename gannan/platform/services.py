@@ -40,6 +40,7 @@ from gannan.platform.models import (
     User,
     UserRole,
 )
+from gannan.platform.passwords import check_password
 from gannan.platform.signals import seller_status_changed
 from gannan.platform.types import shanghai_today, utcnow
 
@@ -59,8 +60,8 @@ def register_user(email: str, password: str, display_name: str, roles: list[Role
     """A new account; ``county_code`` is the county of the county officer role."""
     email = normalise_email(email)
     if find_user_by_email(email):
-        raise Conflict("An account with this e-mail already exists.",
-                       code=PlatformErrorCode.EMAIL_TAKEN)
+        raise Conflict("An account with this e-mail already exists.", code=PlatformErrorCode.EMAIL_TAKEN)
+    check_password(password, known=(email, email.split("@")[0], display_name))
     user = User(
         email=email,
         password_hash=hash_password(password),
@@ -210,6 +211,12 @@ def add_qualification(seller_id: int, data: dict[str, Any], today: date | None =
     return qualification
 
 
+def has_valid_business_licence(seller: Seller, today: date) -> bool:
+    """Approval needs a business licence on file that is valid ``today`` (Shanghai)."""
+    return any(q.kind is QualificationKind.BUSINESS_LICENCE and q.valid_on(today)
+               for q in seller.qualifications)
+
+
 # status the action leads to, and the statuses it may start from
 TRANSITIONS: dict[ReviewAction, tuple[SellerStatus, frozenset[SellerStatus]]] = {
     ReviewAction.APPROVE: (
@@ -248,11 +255,7 @@ def review_seller(
             code=PlatformErrorCode.COUNTY_RECOMMENDATION_REQUIRED,
         )
     if action is ReviewAction.APPROVE:
-        today = today or shanghai_today()
-        if not any(
-            q.kind is QualificationKind.BUSINESS_LICENCE and q.valid_on(today)
-            for q in seller.qualifications
-        ):
+        if not has_valid_business_licence(seller, today or shanghai_today()):
             raise Conflict(
                 "The seller has no valid business licence on file.",
                 code=PlatformErrorCode.BUSINESS_LICENCE_REQUIRED,

@@ -27,6 +27,7 @@ def build(period: str) -> None:
               help="JSON of GET /api/v1/reports/signing-keys; default: this platform's keys.")
 def verify(file, keys) -> None:
     """Tell whether a downloaded report (the JSON download) is authentic."""
+    from gannan.platform.errors import ProblemError
     from gannan.reporting.signing import published_keys, verify_envelope
 
     raw = file.read()
@@ -42,7 +43,11 @@ def verify(file, keys) -> None:
         envelope = None
     known = ({k["key_id"]: k["public_key"] for k in json.load(keys)["keys"]} if keys
              else published_keys())
-    verdict = verify_envelope(envelope, known)
+    try:
+        verdict = verify_envelope(envelope, known)
+    except ProblemError as exc:
+        click.echo(f"INVALID: {exc.detail}")
+        raise SystemExit(1) from exc
     click.echo(f"{'VALID' if verdict.valid else 'INVALID'}: {verdict.reason}"
                + (f" ({verdict.period} v{verdict.version}, key {verdict.key_id})"
                   if verdict.period else ""))

@@ -27,7 +27,7 @@ from gannan.orders.models import Order, OrderLine, PaymentMethod, SellerOrder
 from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.reporting.errors import ReportingErrorCode
-from gannan.platform.models import County
+from gannan.platform.counties import county_name
 from gannan.reporting import metrics
 from gannan.reporting.metrics import Month, percent
 from gannan.reporting.metrics_service import MAX_MONTHS, _month
@@ -96,7 +96,6 @@ def summary(group: list[Parcel]) -> dict[str, Any]:
 
 def breakdown(group: list[Parcel]) -> dict[str, Any]:
     """Totals, village-level parcels, and the same by county and by township."""
-    names = {c.code: c.name for c in db.session.scalars(db.select(County))}
     counties = sorted({p.county_code for p in group})
     townships = sorted({(p.county_code, p.township or "") for p in group})
     village = [p for p in group if p.village]
@@ -105,12 +104,12 @@ def breakdown(group: list[Parcel]) -> dict[str, Any]:
         "village_parcels": {**summary(village), "target": TARGET,
                             "target_share_percent": "100.00"},
         "by_county": [
-            {"county_code": code, "county": names.get(code, code),
+            {"county_code": code, "county": county_name(code),
              **summary([p for p in group if p.county_code == code]),
              "village": summary([p for p in village if p.county_code == code])}
             for code in counties],
         "by_township": [
-            {"county_code": code, "county": names.get(code, code), "township": town or None,
+            {"county_code": code, "county": county_name(code), "township": town or None,
              "village_level": village_level(town),
              **summary([p for p in group if p.county_code == code and (p.township or "") == town])}
             for code, town in townships],

@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from sqlalchemy import and_, case, distinct, func
+from sqlalchemy import and_, case, distinct, func, literal_column, or_
 
 from gannan.platform.counties import CURRENT
 from gannan.platform.extensions import db
@@ -143,26 +143,84 @@ def month_range(first: Month, last: Month) -> tuple[datetime, datetime]:
 
 
 def per_month(first: Month, last: Month, measures: dict | None = None) -> list[dict]:
-    """The measures of each month from ``first`` to ``last``."""
-    return [{"period": str(m), **totals(*month_range(m, m), measures)}
+    """The measures of each month from ``first`` to ``last``, in one statement."""
+    measures = measures or MEASURES
+    figures = by_month(months(first, last), measures)
+    return [{"period": str(m), **{k: figures[m][k] for k in measures}}
             for m in months(first, last)]
 
 
-def any_sales(first: Month, last: Month) -> bool:
-    start, end = month_range(first, last)
-    return db.session.scalar(db.select(L.id).where(_between(start, end)).limit(1)) is not None
+def by_month(wanted: list[Month], measures: dict) -> dict[Month, dict[str, int]]:
+    """The measures of each month of ``wanted`` (any months, in any order) and its number
+    of ledger rows (``entries``), in one statement: each row is labelled with the month it
+    falls in (a CASE over the months' UTC bounds) and grouped by it."""
+    wanted = sorted(set(wanted))
+    bounds = [month_range(m, m) for m in wanted]
+    label = case(*((_between(start, end), i) for i, (start, end) in enumerate(bounds)))
+    query = (db.select(label.label("ledger_month"), func.count().label("entries"),
+                       *(m.label(k) for k, m in measures.items()))
+             .where(or_(*(_between(start, end) for start, end in _runs(bounds))))
+             .group_by(_BY_LABEL["ledger_month"]))
+    found = {row.ledger_month: row._mapping for row in db.session.execute(query)}
+    zero = {"entries": 0, **{k: 0 for k in measures}}
+    return {m: {k: int(found[i][k]) for k in zero} if i in found else dict(zero)
+            for i, m in enumerate(wanted)}
 
 
-def annual_by_seller_between(start: datetime, end: datetime) -> dict[int, dict[str, int]]:
-    """Each seller's online retail, agricultural and upstream sales in a range."""
-    measures = {k: MEASURES[k] for k in ("online_retail_fen", "agricultural_fen",
-                                         "upstream_fen")}
-    return {row["seller_id"]: row for row in grouped(start, end, "seller", measures)}
+def _runs(bounds: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """Adjacent ranges merged, so the WHERE has one range per run of consecutive months."""
+    merged: list[tuple[datetime, datetime]] = []
+    for start, end in bounds:
+        if merged and merged[-1][1] == start:
+            merged[-1] = (merged[-1][0], end)
+        else:
+            merged.append((start, end))
+    return merged
 
 
-def livestream_sales_by_room(start: datetime, end: datetime) -> dict[str, int]:
-    """Live-stream sales per live room (channel reference) in a range, in one query."""
-    query = (db.select(L.channel_ref, _sum()).where(_between(start, end),
-                                                    L.channel == "livestream")
-             .group_by(L.channel_ref))
-    return {ref: int(total) for ref, total in db.session.execute(query) if ref}
+def _year_label(first_year: int, last: Month):
+    """The Asia/Shanghai year of a row between ``first_year``'s January and ``last``'s end."""
+    ends = [Month(year + 1, 1).start_utc() for year in range(first_year, last.year)]
+    ends.append(last.next().start_utc())
+    return case(*((L.business_time < end, year) for year, end in zip(
+        range(first_year, last.year + 1), ends)))
+
+
+# GROUP BY a labelled CASE by its label: the CASE's bound parameters would otherwise have
+# to match between the select list and the GROUP BY (PostgreSQL compares expressions).
+_BY_LABEL = {name: literal_column(name) for name in ("ledger_month", "ledger_year")}
+
+
+SELLER_YEAR_MEASURES = ("online_retail_fen", "agricultural_fen", "upstream_fen")
+
+
+def by_seller_and_year(first_year: int, last: Month) -> dict[int, dict[int, dict[str, int]]]:
+    """{year: {seller: online retail, agricultural and upstream sales}} for every year
+    from ``first_year`` to ``last.year``: whole years, the last one up to ``last``.  One
+    statement for all the years (plan targets and awards both read them)."""
+    year = _year_label(first_year, last)
+    start, end = month_range(Month(first_year, 1), last)
+    query = (db.select(year.label("ledger_year"), L.seller_id,
+                       *(MEASURES[k].label(k) for k in SELLER_YEAR_MEASURES))
+             .where(_between(start, end)).group_by(_BY_LABEL["ledger_year"], L.seller_id))
+    out: dict[int, dict[int, dict[str, int]]] = {y: {} for y in range(first_year, last.year + 1)}
+    for row in db.session.execute(query):
+        out[row.ledger_year][row.seller_id] = {k: int(row._mapping[k]) for k in SELLER_YEAR_MEASURES}
+    return out
+
+
+def livestream_by_year_and_room(first_year: int, last: Month,
+                                rooms: list[str]) -> dict[int, dict[str, int]]:
+    """{year: {live room: live-stream sales}} of ``rooms`` (channel references), years as
+    in :func:`by_seller_and_year`, in one statement."""
+    out: dict[int, dict[str, int]] = {y: {} for y in range(first_year, last.year + 1)}
+    if not rooms:
+        return out
+    year = _year_label(first_year, last)
+    start, end = month_range(Month(first_year, 1), last)
+    query = (db.select(year.label("ledger_year"), L.channel_ref, _sum().label("fen"))
+             .where(_between(start, end), L.channel == "livestream", L.channel_ref.in_(rooms))
+             .group_by(_BY_LABEL["ledger_year"], L.channel_ref))
+    for row in db.session.execute(query):
+        out[row.ledger_year][row.channel_ref] = int(row.fen)
+    return out

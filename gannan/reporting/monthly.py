@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from gannan.catalog.models import Category
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.models import County, Seller, User
+from gannan.platform.counties import current_counties
+from gannan.platform.models import Seller, User
 from gannan.platform.types import utcnow
 from gannan.reporting import metrics
-from gannan.reporting.awards_service import award_estimate, plan_targets
+from gannan.reporting.awards_service import BASE_YEAR, LedgerYears, award_estimate, plan_targets
 from gannan.reporting.errors import ReportingErrorCode
+from gannan.reporting.inputs import current_settings
 from gannan.reporting.logistics import logistics_report
 from gannan.reporting.metrics import Month, percent
 from gannan.reporting.models import MonthlyReport, ReportStatus
@@ -40,10 +42,11 @@ def parse_period(text: str) -> Month:
                                field="period") from exc
 
 
-def _comparison(month: Month, other: Month, current_fen: int) -> dict[str, Any] | None:
-    if not metrics.any_sales(other, other):
+def _comparison(other: Month, figures: dict[Month, dict[str, int]],
+                current_fen: int) -> dict[str, Any] | None:
+    if not figures[other]["entries"]:
         return None
-    previous = metrics.totals(*metrics.month_range(other, other))["online_retail_fen"]
+    previous = figures[other]["online_retail_fen"]
     return {"previous_period": str(other), "online_retail_fen": previous,
             "change_fen": current_fen - previous,
             "change_percent": percent(current_fen - previous, previous)}
@@ -51,10 +54,8 @@ def _comparison(month: Month, other: Month, current_fen: int) -> dict[str, Any] 
 
 def _by_county(start, end) -> list[dict[str, Any]]:
     rows = {r["origin_county_code"]: r for r in metrics.grouped(start, end, "county")}
-    counties = db.session.scalars(db.select(County).where(County.retired.is_(False))
-                                  .order_by(County.code))
     out = []
-    for county in counties:
+    for county in current_counties():
         row = {k: rows.get(county.code, {}).get(k, 0) for k in metrics.MEASURES}
         row["sellers"] = row.pop("active_sellers")
         out.append({"county_code": county.code, "county": county.name, **row})
@@ -62,7 +63,8 @@ def _by_county(start, end) -> list[dict[str, Any]]:
 
 
 def _by_category(start, end) -> list[dict[str, Any]]:
-    categories = {c.id: c for c in db.session.scalars(db.select(Category))}
+    categories = {c.id: c for c in db.session.execute(
+        db.select(Category.id, Category.slug, Category.name, Category.position))}
     rows = sorted(metrics.grouped(start, end, "category"),
                   key=lambda r: (categories[r["category_id"]].position, r["category_id"]))
     return [{"category": categories[r["category_id"]].slug,
@@ -72,8 +74,9 @@ def _by_category(start, end) -> list[dict[str, Any]]:
 
 def _by_seller(start, end) -> list[dict[str, Any]]:
     rows = metrics.grouped(start, end, "seller")
-    sellers = {s.id: s for s in db.session.scalars(
-        db.select(Seller).where(Seller.id.in_([r["seller_id"] for r in rows])))}
+    sellers = {s.id: s for s in db.session.execute(
+        db.select(Seller.id, Seller.name, Seller.county_code)
+        .where(Seller.id.in_([r["seller_id"] for r in rows])))} if rows else {}
     rows.sort(key=lambda r: (-r["online_retail_fen"], r["seller_id"]))
     return [{"seller_id": r["seller_id"], "seller": sellers[r["seller_id"]].name,
              "county_code": sellers[r["seller_id"]].county_code,
@@ -81,10 +84,25 @@ def _by_seller(start, end) -> list[dict[str, Any]]:
 
 
 def build_content(month: Month) -> dict[str, Any]:
-    """The report of one month, as plain JSON-able data (integer fen, strings)."""
+    """The report of one month, as plain JSON-able data (integer fen, strings).
+
+    Each aggregate is read once: the month's totals with the upstream destinations, the
+    four breakdowns, the year to date, one grouped statement for the monthly trend and
+    the two comparison months, and one per kind for what plan targets and the award
+    estimate read over whole years (sales per seller and year, certified external
+    sales, live-stream sales per room and year).
+    """
     start, end = metrics.month_range(month, month)
-    current = metrics.totals(start, end)
+    month_figures = metrics.totals(start, end, {**metrics.MEASURES, **metrics.DESTINATIONS})
+    current = {k: month_figures[k] for k in metrics.MEASURES}
     january = Month(month.year, 1)
+    year_to_date = metrics.totals(*metrics.month_range(january, month))
+    previous, last_year = month.previous(), Month(month.year - 1, month.month)
+    trend_measures = {k: metrics.MEASURES[k] for k in ("online_retail_fen", "agricultural_fen")}
+    by_month = metrics.by_month([*metrics.months(january, month), previous, last_year],
+                                trend_measures)
+    settings = current_settings()
+    years = LedgerYears.read(min(BASE_YEAR, settings.base_year), month)
     return {
         "format": FORMAT,
         "period": str(month),
@@ -93,20 +111,18 @@ def build_content(month: Month) -> dict[str, Any]:
         "amounts": "fen",
         "platform": PLATFORM_NAME,
         "totals": current,
-        "upstream_destination": metrics.totals(start, end, metrics.DESTINATIONS),
+        "upstream_destination": {k: month_figures[k] for k in metrics.DESTINATIONS},
         "by_county": _by_county(start, end),
         "by_category": _by_category(start, end),
         "by_seller": _by_seller(start, end),
         "by_channel": sorted(metrics.grouped(start, end, "channel"), key=lambda r: r["channel"]),
-        "year_to_date": {"from": str(january), "to": str(month),
-                         **metrics.totals(*metrics.month_range(january, month))},
-        "month_on_month": _comparison(month, month.previous(), current["online_retail_fen"]),
-        "year_on_year": _comparison(month, Month(month.year - 1, month.month),
-                                    current["online_retail_fen"]),
-        "monthly_trend": metrics.per_month(january, month, {
-            k: metrics.MEASURES[k] for k in ("online_retail_fen", "agricultural_fen")}),
-        "plan_targets": plan_targets(month),
-        "award_estimate": award_estimate(month.year, month),
+        "year_to_date": {"from": str(january), "to": str(month), **year_to_date},
+        "month_on_month": _comparison(previous, by_month, current["online_retail_fen"]),
+        "year_on_year": _comparison(last_year, by_month, current["online_retail_fen"]),
+        "monthly_trend": [{"period": str(m), **{k: by_month[m][k] for k in trend_measures}}
+                          for m in metrics.months(january, month)],
+        "plan_targets": plan_targets(month, year_to_date, years),
+        "award_estimate": award_estimate(month.year, month, settings, year_to_date, years),
         "logistics": logistics_report(month),
         "recalls": recalls_report(month),
     }
@@ -155,8 +171,20 @@ def generate(period: str) -> MonthlyReport:
     return report
 
 
+def require_ended(month: Month) -> None:
+    """A month can be certified only once it is over in Ganzhou: until its last
+    Shanghai midnight, sales (and refunds) may still land in it."""
+    ends = month.next().start_utc()
+    if utcnow() < ends:
+        raise Conflict(f"{month} has not ended in Asia/Shanghai; it can be certified from "
+                       f"{month.next()}-01 00:00 (UTC {ends.isoformat()}).",
+                       code=ReportingErrorCode.PERIOD_NOT_ENDED, ends_at=ends.isoformat())
+
+
 def certify(period: str, version: int | None, actor: User, reason: str | None) -> MonthlyReport:
-    existing = versions(str(parse_period(period)))
+    month = parse_period(period)
+    require_ended(month)
+    existing = versions(str(month))
     drafts = [r for r in existing if r.status is ReportStatus.DRAFT]
     report = next((r for r in existing if r.version == version), None) if version \
         else (drafts[-1] if drafts else None)

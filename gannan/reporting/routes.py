@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, current_app, request, url_for
+from flask import Response, request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from gannan.platform.auth import Policy, any_of, public, require_user, role
 from gannan.platform.errors import NotFound
 from gannan.platform.celery_app import enqueue
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
-from gannan.reporting import inputs, monthly, render
+from gannan.reporting import inputs, monthly, render, tasks
 from gannan.reporting.awards_service import award_report
 from gannan.reporting.errors import ReportingErrorCode
 from gannan.reporting.logistics import logistics_metrics
@@ -153,10 +153,10 @@ class ReportRequests(MethodView):
 class ReportTask(MethodView):
     @reports_blp.response(200)
     def get(self, task_id):
-        """State of a report build"""
-        result = current_app.extensions["celery"].AsyncResult(task_id)
-        return {"task_id": task_id, "state": result.state,
-                "result": result.result if result.successful() else None}
+        """State of a report build: UNKNOWN when no result backend keeps task states
+        (then GET /reports/monthly lists the versions stored)"""
+        return {"task_id": task_id, "state": tasks.task_state(task_id) or "UNKNOWN",
+                "result": tasks.task_result(task_id)}
 
 
 @reports_blp.route("/admin/reports/monthly/<string:period>/certify")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from gannan.platform.schemas import text
+from gannan.platform.schemas import ident, integer, query_integer, text
 
-PERIOD = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM.")
-FEN = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=10**15))
+PERIOD = validate.Regexp(r"^[0-9]{4}-(0[1-9]|1[0-2])$", error="A month: YYYY-MM.")
+FEN = integer(maximum=10**15, required=True)
 
 
 class MetricsArgsSchema(Schema):
@@ -25,15 +25,15 @@ class MetricsSchema(Schema):
 
 
 class YearArgsSchema(Schema):
-    year = fields.Integer(required=True, validate=validate.Range(min=2024, max=2100))
+    year = query_integer(minimum=2024, maximum=2100, required=True)
 
 
 class ReportListArgsSchema(Schema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
+    year = query_integer(minimum=2000, maximum=2100)
 
 
 class VersionArgsSchema(Schema):
-    version = fields.Integer(validate=validate.Range(min=1))
+    version = query_integer(minimum=1)
 
 
 class ExternalSalesSchema(Schema):
@@ -41,18 +41,14 @@ class ExternalSalesSchema(Schema):
     and ``/bureau/applicants`` are the successor).  A figure left out or null is not
     reported."""
 
-    seller_id = fields.Integer(required=True, strict=True,
-                               validate=validate.Range(min=1, max=2**31 - 1))
+    seller_id = ident(required=True)
     applicant_id = fields.Integer(dump_only=True)
-    year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2024,
-                                                                                max=2100))
+    year = integer(minimum=2024, maximum=2100, required=True)
     online_fen = FEN
-    agricultural_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                      validate=validate.Range(min=0, max=10**15))
-    upstream_fen = fields.Integer(load_default=None, allow_none=True, strict=True,
-                                  validate=validate.Range(min=0, max=10**15))
-    note = text(500, load_default=None)
-    reason = text(2000, load_default=None, load_only=True, metadata={
+    agricultural_fen = integer(maximum=10**15, load_default=None, allow_none=True)
+    upstream_fen = integer(maximum=10**15, load_default=None, allow_none=True)
+    note = text(500, multiline=True, load_default=None)
+    reason = text(2000, multiline=True, load_default=None, load_only=True, metadata={
         "description": "Why recorded figures change (default: the note)"})
 
 
@@ -61,16 +57,14 @@ class LivestreamBaseSchema(Schema):
     name = text(120, required=True)
     operator_name = text(120, required=True)
     operator_uscc = fields.String(required=True, validate=validate.Length(min=18, max=24))
-    county_code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$"))
-    area_m2 = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    rooms = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
-    resident_enterprises = fields.Integer(required=True, strict=True,
-                                          validate=validate.Range(min=0))
-    hosts = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+    county_code = fields.String(required=True, validate=validate.Regexp(r"^[0-9]{6}$"))
+    area_m2 = integer(required=True)
+    rooms = integer(required=True)
+    resident_enterprises = integer(required=True)
+    hosts = integer(required=True)
     live_rooms = fields.List(text(120), required=True, validate=validate.Length(min=1, max=200),
                              metadata={"description": "channel_ref values of its live rooms"})
-    awarded_tiers = fields.List(fields.Integer(validate=validate.OneOf([1, 2])),
-                                load_default=list)
+    awarded_tiers = fields.List(integer(minimum=1, maximum=2), load_default=list)
 
 
 class ReportRequestSchema(Schema):
@@ -78,7 +72,7 @@ class ReportRequestSchema(Schema):
 
 
 class CertifySchema(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = integer(minimum=1, load_default=None)
     reason = fields.String(load_default=None, validate=validate.Length(max=2000), metadata={
         "description": "Required when this version corrects a certified one"})
 

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 from flask import current_app
 
+from gannan.reporting.errors import ReportingErrorCode
+from gannan.platform.errors import ValidationFailed
 from gannan.platform.extensions import db
 from gannan.reporting.models import SigningKey
 
@@ -131,6 +133,12 @@ def verify_envelope(envelope: Any, keys: dict[str, str]) -> Verdict:
         return Verdict(False, "not a certified report: needs 'report' and 'certification'")
     cert = envelope["certification"]
     period, version, key_id = cert.get("period"), cert.get("version"), cert.get("key_id")
+    if not (isinstance(period, str) and type(version) is int and isinstance(key_id, str)
+            and isinstance(cert.get("sha256"), str)
+            and isinstance(cert.get("signature", ""), str)):
+        raise ValidationFailed(
+            "A certification's period, key_id, sha256 and signature are strings and its "
+            "version an integer.", code=ReportingErrorCode.MALFORMED_CERTIFICATION, field="certification")
     digest = hashlib.sha256(canonical(envelope["report"])).digest()
     if digest.hex() != cert.get("sha256"):
         return Verdict(False, "the content does not match its SHA-256: it was altered",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.backends.base import DisabledBackend
 from celery.schedules import crontab
+from flask import current_app
 
 
 @shared_task(name="reporting.build_monthly_report", bind=True, max_retries=3,
@@ -45,6 +47,24 @@ def catch_up_monthly_report(at: str | None = None) -> str | None:
     if versions(period):
         return None
     return generate(period).sha256
+
+
+def task_state(task_id: str) -> str | None:
+    """What Celery's result backend says of a task (PENDING, STARTED, RETRY, SUCCESS,
+    FAILURE), or None when nothing keeps task states: no result backend is configured,
+    or tasks run inline (they are over, and their results were never stored).  The
+    stored report versions are the answer then."""
+    celery_app = current_app.extensions["celery"]
+    if celery_app.conf.task_always_eager or isinstance(celery_app.backend, DisabledBackend):
+        return None
+    return celery_app.AsyncResult(task_id).state
+
+
+def task_result(task_id: str) -> dict[str, object] | None:
+    """The finished build's summary (period, version, status, sha256), when known."""
+    if task_state(task_id) != "SUCCESS":
+        return None
+    return current_app.extensions["celery"].AsyncResult(task_id).result
 
 
 BEAT_SCHEDULE = {

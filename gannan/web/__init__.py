@@ -16,6 +16,7 @@ from flask import Blueprint, Flask, url_for
 
 from gannan.web import account, cart, checkout, orders, shop, trace
 from gannan.web.api_index import init_api_index
+from gannan.web.console import BLUEPRINTS as CONSOLE_BLUEPRINTS
 from gannan.web.errors import register_page_errors
 from gannan.web.filters import init_filters
 from gannan.web.session import init_session, page_user
@@ -50,6 +51,8 @@ def init_app(app: Flask) -> None:
     init_filters(app)
     app.register_blueprint(assets)
     for blueprint in PAGE_BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    for blueprint in CONSOLE_BLUEPRINTS:  # sellers', reviewers' and the bureau's pages
         app.register_blueprint(blueprint)
     register_page_errors(app)
     init_api_index(app)

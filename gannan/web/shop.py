@@ -9,6 +9,7 @@ from flask import render_template, request
 from gannan.catalog.access import product_or_404, product_visible
 from gannan.catalog.categories import all_categories
 from gannan.catalog.schemas import ProductQueryArgsSchema
+from gannan.catalog.services.products import products_by_ids
 from gannan.catalog.services.search import search_products
 from gannan.platform.counties import current_counties
 from gannan.platform.errors import ProblemError
@@ -34,10 +35,18 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
     return categories, counties
 
 
+def search_page(args: dict) -> dict:
+    """The API's search (same parameters, facets, ranking), with the page's products as
+    objects: a card shows their category tree, certificates and SKUs."""
+    result = search_products(args)
+    result["items"] = products_by_ids([item["id"] for item in result["items"]])
+    return result
+
+
 @blp.get("/")
 def home():
     categories = [c for c in all_categories() if c.parent_id is None]
-    listing = search_products({"sort": "newest", "page": 1, "page_size": 24})
+    listing = search_page({"sort": "newest", "page": 1, "page_size": 24})
     featured = [p for p in listing["items"] if p.valid_certificates][:FEATURED]
     counties = current_counties()
     county_counts = listing["facets"].get("county", {})
@@ -63,7 +72,7 @@ def search():
     try:
         args = load_query(ProductQueryArgsSchema(), raw)
         args["page_size"] = PAGE_SIZE
-        result = search_products(args)
+        result = search_page(args)
     except FormInvalid as invalid:
         errors = invalid.errors
         message = next(iter(errors.values()))

@@ -130,3 +130,15 @@ def test_epoch_millis_truncates_to_milliseconds_and_reads_naive_as_utc():
     assert epoch_millis(moment.replace(tzinfo=None)) == epoch_millis(moment)
     shanghai = timezone(timedelta(hours=8))
     assert epoch_millis(moment.astimezone(shanghai)) == epoch_millis(moment)
+
+
+@pytest.mark.parametrize("text", ["银行行长", "重庆的长江长又长", "宁都县于都县赣南脐橙", "了解了就好",
+                                  "会昌米粉 2kg 客家特产", "lǜchá 绿茶 𪜀茶", "ＡＢＣ 人民银行"])
+def test_remembered_word_readings_equal_pypinyins_own(text):
+    """syllables() reads each word once and remembers it; the result must not change."""
+    from pypinyin import Style, lazy_pinyin
+
+    from gannan.platform.pinyin import syllables
+
+    for _ in range(2):  # the second time from the cache
+        assert syllables(text) == lazy_pinyin(text, style=Style.NORMAL, v_to_u=False)

@@ -188,6 +188,22 @@ def test_skus_and_stock(client, owner, seller):
     assert repriced["price_fen"] == 3500
 
 
+def test_stock_stops_at_its_ceiling_instead_of_overflowing_the_column(client, owner, seller):
+    """Additions of 10^8 would pass 2^31 after 22 of them (a 500 on PostgreSQL)."""
+    product = ProductFactory(seller=seller)
+    sku_id = product.skus[0].id
+    path = f"/api/v1/products/{product.id}/skus/{sku_id}/stock"
+    start = product.skus[0].stock
+    to_ceiling = 10**8 - start
+    assert client.post(path, json={"delta": to_ceiling},
+                       headers=bearer(owner)).get_json()["stock"] == 10**8
+    for _ in range(3):
+        assert_problem(client.post(path, json={"delta": 10**8}, headers=bearer(owner)), 409,
+                       "stock_limit")
+    assert client.post(path, json={"delta": -1}, headers=bearer(owner)).get_json()["stock"] \
+        == 10**8 - 1
+
+
 def test_concurrent_stock_removals_never_oversell(app, owner, seller):
     """20 clients each take 1 of the last 10 units: exactly 10 succeed, stock ends at 0."""
     product = ProductFactory(seller=seller, skus=[Sku(code="L", spec="last", price_fen=1,

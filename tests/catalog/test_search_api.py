@@ -3,7 +3,7 @@
 import pytest
 
 from gannan.catalog.indexing import queue_reindex
-from gannan.catalog.models import ProductStatus, Sku
+from gannan.catalog.models import CertificateKind, Product, ProductStatus, Sku
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus
 from tests.factories import CertificateFactory, ProductFactory, SellerFactory, category
@@ -143,3 +143,43 @@ def test_search_queries_do_not_grow_with_page_size(client, seller, count_queries
             assert len(search(client, q="脐橙", page_size=size)["items"]) == size
         counts[size] = len(statements)
     assert counts[1] == counts[5] == counts[25], counts
+
+
+@pytest.mark.parametrize("params", [{"q": "脐橙"}, {}, {"q": "脐橙", "county": "360722"},
+                                    {"category": "fruit", "sort": "price_asc"}])
+def test_a_search_page_is_one_statement(client, catalogue, count_queries, params):
+    """The page's products with seller, category, county, prices and valid certificate
+    kinds.  Nothing per product, nothing per filter."""
+    with count_queries() as statements:
+        body = search(client, **params)
+    assert body["items"]
+    assert len(statements) == 1, statements
+
+
+def test_an_empty_page_reads_no_product(client, catalogue, count_queries):
+    with count_queries() as statements:
+        assert search(client, q="榴莲")["items"] == []
+    assert statements == []
+
+
+def test_a_summary_shows_what_the_product_schema_shows(client, catalogue, seller):
+    """The summaries read as columns serialise exactly as the products themselves do."""
+    from datetime import date, timedelta
+
+    from gannan.catalog.schemas import ProductSummarySchema
+
+    orange = catalogue["xinfeng_orange"]
+    orange.images = ["https://img.example.cn/1.jpg", "https://img.example.cn/2.jpg"]
+    CertificateFactory(products=[orange], kind=CertificateKind.GREEN_FOOD,
+                       valid_until=date.today() - timedelta(days=2))  # expired: not shown
+    CertificateFactory(products=[orange, catalogue["honey_tangerine"]],
+                       kind=CertificateKind.ORGANIC)
+    db.session.commit()
+    body = search(client)
+    products = db.session.scalars(db.select(Product).where(
+        Product.id.in_(ids(body)))).all()
+    expected = {p.id: ProductSummarySchema().dump(p) for p in products}
+    assert len(expected) == 5
+    assert {item["id"]: item for item in body["items"]} == expected
+    assert expected[orange.id]["certifications"] == ["brand_licence", "organic"]
+    assert expected[catalogue["honey_tangerine"].id]["sold_out"] is True

@@ -377,6 +377,11 @@ PARITY_QUERIES = [
     SearchQuery(today=TODAY, q="茶", min_price_fen=5000, max_price_fen=10000, sort="price_desc"),
     SearchQuery(today=date(2025, 7, 1), certification=ORGANIC, sort="newest"),
     SearchQuery(today=TODAY, q="赣南", page=2, page_size=3),
+    # one term by relevance: pages cut across score classes (title, brand, body, ...)
+    SearchQuery(today=TODAY, q="脐橙", page=2, page_size=2),
+    SearchQuery(today=TODAY, q="县", page=3, page_size=2),
+    SearchQuery(today=TODAY, q="县", county=SHANGYOU, page=1, page_size=1),
+    SearchQuery(today=TODAY, q="gan", in_stock=True, min_price_fen=3000, page_size=4),
 ]
 
 
@@ -426,3 +431,17 @@ def test_factory_honours_an_explicit_backend(tmp_path):
 def test_factory_rejects_bad_configuration(config, message):
     with pytest.raises(ValueError, match=message):
         backend_from_config(config)
+
+
+def test_an_index_file_of_an_older_layout_is_rebuilt_empty(tmp_path):
+    """ensure_index on a file written by another layout starts it over (reindex fills it)."""
+    path = tmp_path / "search.sqlite3"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE documents (product_id INTEGER PRIMARY KEY, county_code TEXT)")
+        conn.execute("INSERT INTO documents VALUES (1, '360722')")
+    backend = SqliteSearchBackend(str(path))
+    backend.ensure_index()
+    assert backend.search(SearchQuery(today=TODAY)).total == 0
+    index(backend, CATALOGUE)
+    backend.ensure_index()  # the current layout is kept
+    assert backend.search(SearchQuery(today=TODAY)).total == len(CATALOGUE)

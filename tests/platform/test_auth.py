@@ -128,6 +128,39 @@ def strict_app(app):
     app.config["LOGIN_RATE_LIMIT"] = TEST_CONFIG["LOGIN_RATE_LIMIT"]
 
 
+@pytest.mark.parametrize("password, code", [
+    ("password", "password_too_common"),
+    ("12345678", "password_too_common"),
+    ("qwertyuiop", "password_too_common"),
+    ("Passw0rd!", "password_too_common"),
+    ("iloveyou1", "password_too_common"),
+    ("aaaaaaaaaa", "password_too_common"),
+    ("li.na2026", "password_too_common"),  # the account's own address
+    ("        ", "password_blank"),
+    (" \u3000\t  \u3000  ", "password_blank"),
+])
+def test_register_refuses_common_and_blank_passwords(client, password, code):
+    body = assert_problem(register(client, password=password), 422, code)
+    assert list(body["errors"]) == ["password"]
+    assert db.session.scalar(db.select(User)) is None
+
+
+def test_registration_is_rate_limited_per_client(app, client):
+    app.config["REGISTRATION_RATE_LIMIT"] = "2 per hour"
+    try:
+        for n in range(2):
+            assert register(client, email=f"user{n}@example.cn").status_code == 201
+        response = register(client, email="user9@example.cn")
+        body = assert_problem(response, 429, "rate_limited")
+        assert "2 per 1 hour" in body["detail"]
+        other = client.post("/api/v1/auth/register", environ_base={"REMOTE_ADDR": "10.0.0.7"},
+                            json={"email": "other@example.cn", "password": "橙子好吃2026",
+                                  "display_name": "另一位"})
+        assert other.status_code == 201
+    finally:
+        app.config["REGISTRATION_RATE_LIMIT"] = TEST_CONFIG["REGISTRATION_RATE_LIMIT"]
+
+
 def test_login_attempts_are_rate_limited_per_client(strict_app):
     client = strict_app.test_client()
     user = UserFactory()

@@ -62,3 +62,49 @@ def test_migration_rows_match_the_reference_list():
     assert len(frozen) == len(CURRENT) + len(RETIRED)
     in_db = db.session.scalars(db.select(County)).all()
     assert {c.code for c in in_db} == set(frozen)
+
+
+def test_the_list_is_served_from_memory_with_an_etag(app, client):
+    from sqlalchemy import event
+
+    first = client.get("/api/v1/counties")
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert etag.startswith('"') and len(etag) > 10
+    assert "max-age=3600" in first.headers["Cache-Control"]
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        again = client.get("/api/v1/counties")
+        unchanged = client.get("/api/v1/counties", headers={"If-None-Match": etag})
+        other = client.get("/api/v1/counties", headers={"If-None-Match": '"stale"'})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert statements == []
+    assert again.data == first.data and again.headers["ETag"] == etag
+    assert unchanged.status_code == 304 and unchanged.data == b""
+    assert unchanged.headers["ETag"] == etag
+    assert other.status_code == 200 and other.data == first.data
+
+
+def test_a_county_change_by_migration_gets_a_new_etag_once_reread(app, client):
+    """Counties change only through a migration (then the app restarts); forget_counties
+    is what a restart does to the cached list."""
+    from gannan.platform.counties import forget_counties
+
+    etag = client.get("/api/v1/counties").headers["ETag"]
+    county = db.session.get(County, "360722")
+    try:
+        county.name = "信丰市"
+        db.session.commit()
+        forget_counties()
+        changed = client.get("/api/v1/counties", headers={"If-None-Match": etag})
+        assert changed.status_code == 200
+        assert changed.headers["ETag"] != etag
+        assert "信丰市" in changed.get_data(as_text=True)
+    finally:
+        county.name = "信丰县"
+        db.session.commit()
+        forget_counties()
+    assert client.get("/api/v1/counties").headers["ETag"] == etag

@@ -59,7 +59,7 @@ def test_the_cli_grants_the_role_with_its_county(app):
                                   XINFENG])
     assert granted.exit_code == 0, granted.output
     assert f"county={XINFENG}" in granted.output
-    retired = runner.invoke(args=["users", "create", "b@x.cn", "--password", "longenough",
+    retired = runner.invoke(args=["users", "create", "b@x.cn", "--password", "赣州寻乌-office-2026",
                                   "--role", "county_officer", "--county", "360721"])
     assert retired.exit_code != 0 and "retired" in retired.output
 

@@ -16,7 +16,8 @@ from gannan import create_app
 from gannan.platform.extensions import db, limiter
 from gannan.platform.logs import JsonFormatter
 from tests.helpers import TEST_CONFIG, bearer
-from tests.factories import UserFactory
+from gannan.platform.models import SellerStatus
+from tests.factories import SellerFactory, UserFactory
 from tests.services import need_redis
 
 
@@ -93,8 +94,11 @@ def test_a_lost_database_connection_is_a_503_not_a_500(client, monkeypatch):
         raise OperationalError("SELECT", {}, Exception("terminating connection due to "
                                                        "administrator command"))
 
-    monkeypatch.setattr(routes, "current_counties", cut)
-    response = client.get("/api/v1/counties")
+    # (the county list is served from memory; an approved seller's profile reads the
+    # database once the access rule has let the caller in)
+    seller = SellerFactory(status=SellerStatus.APPROVED)
+    monkeypatch.setattr(routes.services, "get_seller", cut)
+    response = client.get(f"/api/v1/sellers/{seller.id}")
     body = assert_problem(response, 503, "database_unavailable")
     assert response.headers["Retry-After"] == "1"
     assert "terminating" not in json.dumps(body)  # no driver detail to clients

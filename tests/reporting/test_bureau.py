@@ -126,6 +126,8 @@ def test_report_built_by_a_real_worker(app, client, admin, sales):
                                       json={"period": "2026-10"}, headers=bearer(admin))
             assert task.status_code == 202
             result = celery.AsyncResult(task.get_json()["task_id"]).get(timeout=60)
+            status = worker_client.get(task.get_json()["status_url"], headers=bearer(admin))
+    assert status.get_json()["state"] == "SUCCESS" and status.get_json()["result"] == result
     assert result["period"] == "2026-10" and result["version"] == 1
     db.session.expire_all()
     stored = db.session.scalar(db.select(MonthlyReport))

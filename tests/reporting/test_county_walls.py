@@ -37,8 +37,8 @@ BUREAU_ROUTES = [
      "/api/v1/bureau/applicants/{xinfeng_applicant}", {"kind": "nope"}),
     ("GET", "/api/v1/bureau/applicants/<id:applicant_id>/changes",
      "/api/v1/bureau/applicants/{xinfeng_applicant}/changes", None),
-    ("PUT", "/api/v1/bureau/applicants/<id:applicant_id>/figures/<int(min=2020,max=2100):year>",
-     "/api/v1/bureau/applicants/{xinfeng_applicant}/figures/2026", {}),
+    ("PUT", "/api/v1/bureau/applicants/<id:applicant_id>/figures",
+     "/api/v1/bureau/applicants/{xinfeng_applicant}/figures", {}),
     ("GET", "/api/v1/bureau/award-settings", "/api/v1/bureau/award-settings", None),
     ("PUT", "/api/v1/bureau/award-settings", "/api/v1/bureau/award-settings", {}),
     ("GET", "/api/v1/bureau/external-sales", "/api/v1/bureau/external-sales?year=2026", None),
@@ -47,14 +47,15 @@ BUREAU_ROUTES = [
     ("GET", "/api/v1/bureau/imports", "/api/v1/bureau/imports", None),
     ("POST", "/api/v1/bureau/imports", "/api/v1/bureau/imports", {}),
     ("POST", "/api/v1/bureau/imports/check", "/api/v1/bureau/imports/check", {}),
-    ("GET", "/api/v1/bureau/imports/template.<any(csv, xlsx):extension>",
-     "/api/v1/bureau/imports/template.xlsx", None),
+    ("GET", "/api/v1/bureau/imports/template.xlsx", "/api/v1/bureau/imports/template.xlsx",
+     None),
+    ("GET", "/api/v1/bureau/imports/template.csv", "/api/v1/bureau/imports/template.csv", None),
     ("GET", "/api/v1/bureau/livestream-bases", "/api/v1/bureau/livestream-bases", None),
     ("POST", "/api/v1/bureau/livestream-bases", "/api/v1/bureau/livestream-bases", {}),
     ("PUT", "/api/v1/bureau/livestream-bases/<id:base_id>", "/api/v1/bureau/livestream-bases/1",
      {}),
 ]
-COUNTY = "/api/v1/counties/<string(length=6):county_code>"
+COUNTY = "/api/v1/counties/<string:county_code>"
 COUNTY_ROUTES = [
     ("GET", f"{COUNTY}/metrics/sales", "/metrics/sales?from=2026-01&to=2026-12", None),
     ("GET", f"{COUNTY}/metrics/logistics", "/metrics/logistics?from=2026-01&to=2026-12",

@@ -28,8 +28,8 @@ def register(client, user, **body):
 
 
 def put_figures(client, user, applicant_id, year=2026, **values):
-    body = {**dict.fromkeys(FIGURES), **values}
-    return client.put(f"/api/v1/bureau/applicants/{applicant_id}/figures/{year}", json=body,
+    body = {"year": year, **dict.fromkeys(FIGURES), **values}
+    return client.put(f"/api/v1/bureau/applicants/{applicant_id}/figures", json=body,
                       headers=bearer(user))
 
 
@@ -62,7 +62,7 @@ def test_register_checks_uscc_county_and_duplicates(client, bureau_user, enterpr
     assert_problem(register(client, bureau_user, uscc=enterprise["uscc"], **body), 409,
                    "applicant_exists")
     assert_problem(register(client, bureau_user, uscc=valid_uscc(3003)), 422,
-                   "validation_error")  # no seller has it: name, kind, county needed
+                   "applicant_details_required")  # no seller has it to take them from
     this_platform = register(client, bureau_user, uscc="91360700MA3GNPT0XH", name="本平台",
                              kind="platform", county_code="360702")
     assert_problem(this_platform, 422, "this_platform")
@@ -80,8 +80,9 @@ def test_a_sellers_uscc_alone_registers_the_seller(client, bureau_user, seller):
 def test_every_figure_is_explicit_and_corrections_are_audited(client, bureau_user,
                                                               enterprise):
     applicant_id = enterprise["id"]
-    partial = client.put(f"/api/v1/bureau/applicants/{applicant_id}/figures/2026",
-                         json={"online_retail_fen": 100}, headers=bearer(bureau_user))
+    partial = client.put(f"/api/v1/bureau/applicants/{applicant_id}/figures",
+                         json={"year": 2026, "online_retail_fen": 100},
+                         headers=bearer(bureau_user))
     body = assert_problem(partial, 422, "validation_error")
     assert set(body["errors"]) == {"specialty_fen", "agricultural_fen", "upstream_fen",
                                    "livestream_fen"}

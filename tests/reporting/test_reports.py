@@ -92,6 +92,7 @@ def test_same_data_same_bytes_and_certified_never_changes(client, admin, clock, 
                                                          (2, ReportStatus.DRAFT)]
     assert (versions[0].content, versions[0].sha256, versions[0].signature) == frozen
 
+    clock("2026-11-02T01:00")  # the correction is certified after October, too
     no_reason = client.post("/api/v1/admin/reports/monthly/2026-10/certify", json={},
                             headers=bearer(admin))
     assert_problem(no_reason, 422, "correction_reason_required")
@@ -151,13 +152,14 @@ def test_tampered_report_fails_verification(app, client, admin, bureau_user, oct
         assert f"the {kind} download" in told.output and "Only the JSON download" in told.output
 
 
-def test_key_rotation_keeps_old_reports_verifiable(app, client, admin, october, monkeypatch,
-                                                   tmp_path):
+def test_key_rotation_keeps_old_reports_verifiable(app, client, admin, clock, october,
+                                                   monkeypatch, tmp_path):
     monkeypatch.setattr(app, "instance_path", str(tmp_path))  # a fresh dev key folder
     build(client, admin, "2026-10")
     client.post("/api/v1/admin/reports/monthly/2026-10/certify", json={}, headers=bearer(admin))
     rotated = app.test_cli_runner().invoke(args=["reports", "rotate-key"])
     assert rotated.exit_code == 0, rotated.output
+    clock("2026-12-01T03:00")  # November is over in Shanghai
     build(client, admin, "2026-11")
     client.post("/api/v1/admin/reports/monthly/2026-11/certify", json={}, headers=bearer(admin))
     keys = client.get("/api/v1/reports/signing-keys").get_json()["keys"]
@@ -226,3 +228,55 @@ def test_who_reads_reports(client, consumer, bureau_user, admin, october):
     assert report["items"] == []  # drafts are for admins
     assert_problem(client.post("/api/v1/admin/reports/monthly", json={"period": "2026-13"},
                                headers=bearer(admin)), 422, "validation_error")
+
+
+def test_a_month_is_certified_only_once_it_has_ended_in_shanghai(client, admin, clock, october):
+    clock("2026-11-15T08:00")
+    build(client, admin, "2026-11")
+    early = client.post("/api/v1/admin/reports/monthly/2026-11/certify", json={},
+                        headers=bearer(admin))
+    assert_problem(early, 409, "period_not_ended")
+    assert early.get_json()["ends_at"] == "2026-11-30T16:00:00+00:00"
+    clock("2026-11-30T15:59")  # 23:59 on 30 November in Shanghai: not yet
+    assert_problem(client.post("/api/v1/admin/reports/monthly/2026-11/certify", json={},
+                               headers=bearer(admin)), 409, "period_not_ended")
+    assert db.session.scalar(db.select(MonthlyReport.status)) is ReportStatus.DRAFT
+    clock("2026-11-30T16:00")  # midnight: 1 December in Shanghai, still 30 November in UTC
+    certified = client.post("/api/v1/admin/reports/monthly/2026-11/certify", json={},
+                            headers=bearer(admin))
+    assert certified.status_code == 200, certified.get_json()
+    assert certified.get_json()["status"] == "certified"
+
+
+def test_build_state_without_a_result_backend_is_unknown_not_an_error(client, admin, october):
+    task = client.post("/api/v1/admin/reports/monthly", json={"period": "2026-10"},
+                       headers=bearer(admin)).get_json()
+    status = client.get(task["status_url"], headers=bearer(admin))
+    assert status.status_code == 200
+    assert status.get_json() == {"task_id": task["task_id"], "state": "UNKNOWN", "result": None}
+
+
+def test_each_aggregate_is_read_once_whatever_the_month(october):
+    """The month, its breakdowns, the year to date, the trend with both comparisons,
+    what plan targets and awards read per seller and year, and the month's parcels and
+    recalls (one statement each): a bounded number of statements that does not grow
+    with the months of the trend (October and November both have sales; a month without
+    any skips the seller-name lookup)."""
+    from sqlalchemy import event
+
+    from gannan.reporting.monthly import build_content
+
+    build_content(metrics.Month.parse("2026-10"))  # reference data (counties) read once
+    counts = {}
+    for period in ("2026-01", "2026-10", "2026-11", "2026-12"):
+        statements = []
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            built = build_content(metrics.Month.parse(period))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        counts[period] = len(statements)
+        assert len(built["monthly_trend"]) == int(period[5:])
+    assert counts["2026-10"] == counts["2026-11"] == 17, counts
+    assert max(counts.values()) <= 17, counts

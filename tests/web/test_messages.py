@@ -21,7 +21,8 @@ SHOPPER_FACING = ["orders/services/cart.py", "orders/services/checkout.py",
 # Raised only to sellers, admins or API clients (refunds, delivery, channels), never on
 # a shopper's page.
 NOT_ON_PAGES = {"seller_id_required", "refund_exceeds_paid", "unknown_line", "cash_not_collected",
-                "channel_ref_required"}
+                "channel_ref_required",
+                "batch_not_found"}  # label sheets: sellers (gannan/web/console/messages.py)
 
 
 ENUMS = {e.__name__: e for e in (CatalogErrorCode, OrderErrorCode, PlatformErrorCode)}

@@ -37,6 +37,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from types import MappingProxyType
 from typing import Final
 
@@ -47,11 +48,23 @@ from gannan.platform.pinyin import syllables
 # the brand *and* the description (10 > 4 + 1), a brand hit a description hit.
 FIELD_WEIGHTS: Final = MappingProxyType({"title": 10, "brand": 4, "body": 1})
 MAX_TOKEN_LENGTH: Final = 64
+# Han runs whose index terms are kept in memory.  Titles and descriptions are composed
+# from a small vocabulary (produce, grades, places, shop words), so the same runs come
+# back again and again; pypinyin is ~90% of the cost of analysing one.  A run's terms
+# depend on the run alone (polyphones are read within it), so the cache is exact.
+RUN_CACHE_SIZE: Final = 1 << 15
 
 # Han: CJK Extension A, the unified block, compatibility ideographs, and all of planes
 # 2 and 3 (Extensions B to H and beyond), so no Han character splits a run.
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff"
 _RUN = re.compile(f"([{_HAN}]+)|([a-z0-9]+)")
+# After NFKC: text with none of these has nothing to decompose and no combining mark
+# (ASCII, the middle dot, CJK punctuation but its tone marks U+302A-302F, unified Han).
+_MAY_DECOMPOSE = re.compile(r"[^\x00-\x7f\u00b7\u3000-\u3029\u3030-\u303f\u3400-\u4dbf\u4e00-\u9fff]")
+# Short texts that recur in every document of a seller or county (category, county,
+# township and seller names) are analysed once.
+_PART_CACHE_SIZE: Final = 1 << 12
+_SHORT: Final = 32
 _SYLLABLE = re.compile("[a-z]+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _MILLISECOND = timedelta(milliseconds=1)
@@ -60,6 +73,8 @@ _MILLISECOND = timedelta(milliseconds=1)
 def normalise(text: str) -> str:
     """NFKC, lower case, ``ü`` as ``v``, combining marks (pinyin tone marks) removed."""
     text = unicodedata.normalize("NFKC", text).lower()
+    if not _MAY_DECOMPOSE.search(text):
+        return text  # ASCII and unified Han only: nothing to decompose or drop
     decomposed = unicodedata.normalize("NFD", text).replace("u\u0308", "v")  # ü, ǘ, ǚ, ǜ
     bare = "".join(char for char in decomposed if not unicodedata.combining(char))
     return unicodedata.normalize("NFC", bare)
@@ -74,8 +89,11 @@ def index_tokens(text: str) -> list[str]:
     """
     tokens: list[str] = []
     for han, word in _runs(text):
-        tokens.extend(_han_index_tokens(han) if han else [word])
-    return [token for token in dict.fromkeys(tokens) if len(token) <= MAX_TOKEN_LENGTH]
+        if han:
+            tokens.extend(_han_index_tokens(han))
+        elif len(word) <= MAX_TOKEN_LENGTH:
+            tokens.append(word)
+    return list(dict.fromkeys(tokens))
 
 
 def query_tokens(text: str) -> list[str]:
@@ -95,9 +113,9 @@ def field_tokens(doc: SearchDocument) -> dict[str, str]:
     """
     brand_parts = (doc.brand, *doc.category_names, doc.county_name, doc.township, doc.seller_name)
     return {
-        "title": _joined([doc.title]),
+        "title": " ".join(index_tokens(doc.title)),
         "brand": _joined(part for part in brand_parts if part),
-        "body": _joined([doc.description]),
+        "body": " ".join(index_tokens(doc.description)),
     }
 
 
@@ -109,8 +127,16 @@ def epoch_millis(moment: datetime) -> int:
 
 
 def _joined(parts: Iterable[str]) -> str:
-    tokens = (token for part in parts for token in index_tokens(part))
-    return " ".join(dict.fromkeys(tokens))
+    tokens: dict[str, None] = {}
+    for part in parts:
+        tokens.update(dict.fromkeys(_short_part_tokens(part) if len(part) <= _SHORT
+                                    else index_tokens(part)))
+    return " ".join(tokens)
+
+
+@lru_cache(maxsize=_PART_CACHE_SIZE)
+def _short_part_tokens(text: str) -> tuple[str, ...]:
+    return tuple(index_tokens(text))
 
 
 def _runs(text: str) -> Iterator[tuple[str, str]]:
@@ -126,14 +152,17 @@ def _grams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def _han_index_tokens(run: str) -> list[str]:
+@lru_cache(maxsize=RUN_CACHE_SIZE)
+def _han_index_tokens(run: str) -> tuple[str, ...]:
+    """The terms of one Han run (those no longer than :data:`MAX_TOKEN_LENGTH`)."""
     readings = _readings(run)
     bigrams = [readings[i : i + 2] for i in range(len(run) - 1)]
     unigrams = [[reading] for reading in readings]
     pinyin = [_pinyin(span) for span in [*bigrams, *unigrams, readings]]
     if len(run) > 1:
         pinyin.append(_pinyin(readings, initials=True))
-    return _grams(run) + list(run) + [token for token in pinyin if token]
+    tokens = _grams(run) + list(run) + [token for token in pinyin if token]
+    return tuple(token for token in tokens if len(token) <= MAX_TOKEN_LENGTH)
 
 
 def _pinyin(readings: Sequence[str | None], initials: bool = False) -> str | None:

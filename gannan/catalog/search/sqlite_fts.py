@@ -17,9 +17,28 @@ Layout (``detail=column``: no positions are kept, none are needed):
   ``ascii`` tokenizer: it counts every non-ASCII character as part of a word and splits
   on ASCII spaces and punctuation only, so each term, Han ones included (even from the
   CJK extensions that ``unicode61``'s Unicode 6.1 tables do not know), stays one token;
-* ``document_terms``: the FTS5 ``fts5vocab`` view listing (term, doc, col), which gives
-  both the AND match and the score in one grouped query;
-* ``documents``, ``document_categories``, ``document_certifications``: the filter fields.
+  its rowid is the product id;
+* ``documents``: one row per product with what filters, facets and sorts read: county,
+  category (the leaf), the certificate spans as one canonical string, price, stock,
+  publication time; indexed in facet order (county, category, certificates) and in
+  each sort order;
+* ``category_lineage``: each category's slugs from the root (a handful of rows);
+* ``document_certifications``: one row per certificate span, for the certification filter.
+
+A search is two statements in one read transaction, whatever the number of matches:
+
+1. count and facets in one pass: the matches (FTS5 ``MATCH`` of every query term,
+   joined to ``documents`` by rowid, the filters applied in the same statement) grouped
+   by (county, category, certificates); Python adds the groups up into the total and
+   the three facets (a category counts for its ancestors too; a certificate string is
+   read once for the day asked);
+2. the page: the same matches in the order asked.  A relevance score is the sum, over
+   query terms and fields, of the field's weight when the term is in it: one
+   column-restricted ``MATCH`` per term and field, itself restricted to the matches, so
+   each is evaluated once and only over the documents that match at all.  Without query
+   terms every score is 0 and an index gives the order.
+
+No match is copied into a table, and no statement is run per facet value.
 
 Each operation opens its own connection and runs in one transaction; the file is in
 WAL mode, so a Flask dev server and inline tasks can read while another writes.
@@ -28,8 +47,10 @@ WAL mode, so a Flask dev server and inline tasks can read while another writes.
 from __future__ import annotations
 
 import sqlite3
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -38,25 +59,41 @@ from gannan.catalog.search.base import SearchDocument, SearchQuery, SearchResult
 
 FTS_TOKENIZER: Final = "ascii"
 _FIELDS = tuple(FIELD_WEIGHTS)
+# The layout's version, kept in user_version: a file of another layout is rebuilt empty
+# (the database is the source of truth; `flask search reindex` fills it again).
+LAYOUT_VERSION: Final = 3
 
 _SCHEMA = (
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS document_text
-        USING fts5({", ".join(_FIELDS)}, tokenize = '{FTS_TOKENIZER}', detail = column)""",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS document_terms USING fts5vocab(document_text, instance)",
+        USING fts5({", ".join(_FIELDS)}, tokenize = '{FTS_TOKENIZER}', detail = column,
+                   columnsize = 0)""",
     """CREATE TABLE IF NOT EXISTS documents (
         product_id INTEGER PRIMARY KEY,
+        facet_group INTEGER NOT NULL,
         county_code TEXT NOT NULL,
+        category TEXT NOT NULL,
         seller_id INTEGER NOT NULL,
         min_price_fen INTEGER NOT NULL,
         in_stock INTEGER NOT NULL,
         published_ms INTEGER NOT NULL
     )""",
-    """CREATE TABLE IF NOT EXISTS document_categories (
-        product_id INTEGER NOT NULL,
-        slug TEXT NOT NULL,
-        PRIMARY KEY (product_id, slug)
+    # Facet order, covering the filters: the no-query searches group without sorting.
+    """CREATE INDEX IF NOT EXISTS documents_facets
+        ON documents (facet_group, county_code, category, min_price_fen, in_stock)""",
+    # Each (county, category, certificate spans) once: documents group by a small integer.
+    """CREATE TABLE IF NOT EXISTS facet_groups (
+        id INTEGER PRIMARY KEY,
+        county_code TEXT NOT NULL,
+        category TEXT NOT NULL,
+        certifications TEXT NOT NULL,
+        UNIQUE (county_code, category, certifications)
+    )""",
+    "CREATE INDEX IF NOT EXISTS documents_price ON documents (min_price_fen, product_id DESC)",
+    "CREATE INDEX IF NOT EXISTS documents_published ON documents (published_ms)",
+    """CREATE TABLE IF NOT EXISTS category_lineage (
+        slug TEXT PRIMARY KEY,
+        lineage TEXT NOT NULL
     ) WITHOUT ROWID""",
-    "CREATE INDEX IF NOT EXISTS document_categories_slug ON document_categories (slug)",
     """CREATE TABLE IF NOT EXISTS document_certifications (
         product_id INTEGER NOT NULL,
         kind TEXT NOT NULL,
@@ -65,29 +102,26 @@ _SCHEMA = (
     )""",
     """CREATE INDEX IF NOT EXISTS document_certifications_product
         ON document_certifications (product_id)""",
+    """CREATE INDEX IF NOT EXISTS document_certifications_kind
+        ON document_certifications (kind, valid_from)""",
 )
+_TABLES = ("document_text", "documents", "facet_groups", "category_lineage",
+           "document_certifications")
 # Each table holding product rows, with the column holding the product id.
 _KEYS = {"document_text": "rowid", "documents": "product_id",
-         "document_categories": "product_id", "document_certifications": "product_id"}
+         "document_certifications": "product_id"}
 
 # A certificate is valid on a day inside [valid_from, valid_until]; no end: open.
 _VALID_ON = "valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)"
 
 _ORDER: Final[dict[Sort, str]] = {
-    "relevance": "score DESC, product_id DESC",
-    "price_asc": "min_price_fen ASC, product_id DESC",
-    "price_desc": "min_price_fen DESC, product_id DESC",
-    "newest": "published_ms DESC, product_id DESC",
+    "relevance": "score DESC, d.product_id DESC",
+    "price_asc": "d.min_price_fen ASC, d.product_id DESC",
+    "price_desc": "d.min_price_fen DESC, d.product_id DESC",
+    "newest": "d.published_ms DESC, d.product_id DESC",
 }
-
-_FACETS = {
-    "category": """SELECT slug, COUNT(*) FROM selected JOIN document_categories USING (product_id)
-                   GROUP BY slug""",
-    "county": "SELECT county_code, COUNT(*) FROM selected GROUP BY county_code",
-    "certification": f"""SELECT kind, COUNT(DISTINCT product_id)
-                         FROM selected JOIN document_certifications USING (product_id)
-                         WHERE {_VALID_ON} GROUP BY kind""",
-}
+# CROSS JOIN keeps FTS5 the outer loop: probing it once per row of a filter is far slower.
+_MATCHED = "document_text CROSS JOIN documents AS d ON d.product_id = document_text.rowid"
 
 
 class SqliteSearchBackend:
@@ -101,23 +135,44 @@ class SqliteSearchBackend:
     def ensure_index(self) -> None:
         self._prepare_file()
         with self._transaction(write=True) as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] != LAYOUT_VERSION:
+                _drop(conn)
             _create(conn)
 
     def reset(self) -> None:
         self._prepare_file()
         with self._transaction(write=True) as conn:
-            for table in ("document_terms", *_KEYS):  # the view before the table it reads
-                conn.execute(f"DROP TABLE IF EXISTS {table}")
+            _drop(conn)
             _create(conn)
 
     def upsert(self, docs: Sequence[SearchDocument]) -> None:
         latest = {doc.product_id: doc for doc in docs}  # the last version of each wins
+        if not latest:
+            return
+        rows = [_rows(doc) for doc in latest.values()]
+        columns = ", ".join(_FIELDS)
         with self._transaction(write=True) as conn:
             _delete(conn, list(latest))
-            for doc in latest.values():
-                _insert(conn, doc)
+            conn.executemany(
+                f"INSERT INTO document_text (rowid, {columns}) VALUES (?{', ?' * len(_FIELDS)})",
+                [row[0] for row in rows])
+            conn.executemany("""INSERT OR IGNORE INTO facet_groups
+                                (county_code, category, certifications) VALUES (?, ?, ?)""",
+                             {row[1][1:4] for row in rows})
+            groups = {tuple(key): group for group, *key in conn.execute(
+                "SELECT id, county_code, category, certifications FROM facet_groups")}
+            conn.executemany(
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(product_id, groups[(county, category, spans)], county, category, *rest)
+                 for product_id, county, category, spans, *rest in (row[1] for row in rows)])
+            conn.executemany("INSERT OR REPLACE INTO category_lineage VALUES (?, ?)",
+                             {row[2] for row in rows})
+            conn.executemany("INSERT INTO document_certifications VALUES (?, ?, ?, ?)",
+                             [span for row in rows for span in row[3]])
 
     def delete(self, product_ids: Sequence[int]) -> None:
+        if not product_ids:
+            return
         with self._transaction(write=True) as conn:
             _delete(conn, product_ids)
 
@@ -125,21 +180,32 @@ class SqliteSearchBackend:
         """Nothing to do: a write is visible to search once its transaction commits."""
 
     def search(self, query: SearchQuery) -> SearchResult:
-        offset = (query.page - 1) * query.page_size
+        terms = query_tokens(query.q or "")
         today = query.today.isoformat()
         with self._transaction(write=False) as conn:
-            conn.execute(*_select(query))
-            total = conn.execute("SELECT COUNT(*) FROM selected").fetchone()[0]
-            page = conn.execute(
-                f"SELECT product_id FROM selected ORDER BY {_ORDER[query.sort]} LIMIT ? OFFSET ?",
-                (query.page_size, offset),
-            )
-            ids = [product_id for (product_id,) in page]
-            facets = {
-                name: dict(conn.execute(sql, (today, today) if name == "certification" else ()))
-                for name, sql in _FACETS.items()
-            }
-        return SearchResult(ids=ids, total=total, facets=facets)
+            lineages = dict(conn.execute("SELECT slug, lineage FROM category_lineage"))
+            source, params = _matches(terms, query, lineages, for_facets=True)
+            groups = conn.execute(
+                f"""SELECT g.county_code, g.category, g.certifications, c.n
+                    FROM (SELECT d.facet_group AS facet_group, COUNT(*) AS n
+                          FROM {source} GROUP BY 1) AS c
+                    JOIN facet_groups AS g ON g.id = c.facet_group""", params).fetchall()
+            source, params = _matches(terms, query, lineages)
+            total = sum(count for *_, count in groups)
+            ids: list[int] = []
+            offset = (query.page - 1) * query.page_size
+            if offset < total and len(terms) == 1 and query.sort == "relevance":
+                ids = _page_by_score_class(conn, terms[0], query, lineages, offset)
+            elif offset < total:
+                score, score_params = _score(terms)
+                order = _ORDER[query.sort] if terms or query.sort != "relevance" \
+                    else "d.product_id DESC"  # every score is 0
+                page = conn.execute(
+                    f"""SELECT d.product_id, {score} AS score FROM {source}
+                        ORDER BY {order} LIMIT ? OFFSET ?""",
+                    [*score_params, *params, query.page_size, offset])
+                ids = [product_id for product_id, _ in page]
+        return SearchResult(ids=ids, total=total, facets=_facets(groups, lineages, today))
 
     def _prepare_file(self) -> None:
         """Create the folder, and put the file in WAL mode (a lasting property of the file)."""
@@ -149,7 +215,12 @@ class SqliteSearchBackend:
 
     def _connect(self) -> sqlite3.Connection:
         # Autocommit mode: transactions are begun explicitly by _transaction.
-        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        # WAL with synchronous=NORMAL cannot corrupt the file; a power cut may lose the
+        # last writes, which `flask search reindex` restores.  FULL made every chunk of a
+        # reindex wait for an fsync.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        return conn
 
     @contextmanager
     def _transaction(self, write: bool) -> Iterator[sqlite3.Connection]:
@@ -167,6 +238,13 @@ class SqliteSearchBackend:
 def _create(conn: sqlite3.Connection) -> None:
     for statement in _SCHEMA:
         conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+
+
+def _drop(conn: sqlite3.Connection) -> None:
+    # The fts5vocab view of the first layout reads document_text: drop it first.
+    for table in ("document_terms", *_TABLES, "document_categories"):
+        conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _delete(conn: sqlite3.Connection, product_ids: Sequence[int]) -> None:
@@ -175,80 +253,151 @@ def _delete(conn: sqlite3.Connection, product_ids: Sequence[int]) -> None:
         conn.executemany(f"DELETE FROM {table} WHERE {key} = ?", rows)
 
 
-def _insert(conn: sqlite3.Connection, doc: SearchDocument) -> None:
+def _rows(doc: SearchDocument):
+    """What one document writes: its text row, its documents row, its category's lineage
+    and its certificate spans."""
     tokens = field_tokens(doc)
-    columns = ", ".join(_FIELDS)
-    conn.execute(
-        f"INSERT INTO document_text (rowid, {columns}) VALUES (?{', ?' * len(_FIELDS)})",
+    spans = [(doc.product_id, span.kind, span.valid_from.isoformat(),
+              span.valid_until.isoformat() if span.valid_until else None)
+             for span in doc.certifications]
+    return (
         (doc.product_id, *(tokens[field] for field in _FIELDS)),
-    )
-    conn.execute(
-        "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?)",
-        (doc.product_id, doc.county_code, doc.seller_id, doc.min_price_fen, doc.in_stock,
-         epoch_millis(doc.published_at)),
-    )
-    conn.executemany(
-        "INSERT OR IGNORE INTO document_categories VALUES (?, ?)",
-        [(doc.product_id, slug) for slug in doc.category_slugs],
-    )
-    conn.executemany(
-        "INSERT INTO document_certifications VALUES (?, ?, ?, ?)",
-        [(doc.product_id, span.kind, span.valid_from.isoformat(),
-          span.valid_until.isoformat() if span.valid_until else None)
-         for span in doc.certifications],
+        (doc.product_id, doc.county_code, doc.category_slugs[-1], _spans_text(spans),
+         doc.seller_id, doc.min_price_fen, doc.in_stock, epoch_millis(doc.published_at)),
+        (doc.category_slugs[-1], " ".join(doc.category_slugs)),
+        spans,
     )
 
 
-def _select(query: SearchQuery) -> tuple[str, list[object]]:
-    """The statement filling the temporary table ``selected``: every match with its score."""
-    matches, params = _matches(query_tokens(query.q or ""))
-    conditions, filter_params = _filters(query)
-    where = " AND ".join(conditions) or "1"
-    sql = f"""CREATE TEMP TABLE selected AS
-              SELECT product_id, county_code, min_price_fen, published_ms, score
-              FROM documents JOIN ({matches}) USING (product_id) WHERE {where}"""
-    return sql, [*params, *filter_params]
+def _spans_text(spans: list[tuple[int, str, str, str | None]]) -> str:
+    """The certificate spans as one canonical string (documents with the same spans share
+    a facet group): ``kind from until`` joined by ``;``, sorted; an open end is empty."""
+    return ";".join(sorted(f"{kind} {start} {end or ''}" for _, kind, start, end in spans))
 
 
-def _matches(tokens: list[str]) -> tuple[str, list[object]]:
-    """The documents holding every token, each scored by the weights of the fields holding them.
+def _phrase(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
 
-    No token (no query, or nothing searchable in it): every document, all scored 0.
+
+def _matches(terms: list[str], query: SearchQuery, lineages: dict[str, str],
+             for_facets: bool = False) -> tuple[str, list[object]]:
+    """FROM and WHERE of the matching documents (aliased ``d``), with their parameters.
+
+    No term (no query, or nothing searchable in it): every document.
     """
-    if not tokens:
-        return "SELECT product_id, 0 AS score FROM documents", []
-    weights = ", ".join("(?, ?)" for _ in FIELD_WEIGHTS)
-    terms = ", ".join("?" for _ in tokens)
-    sql = f"""WITH weights (col, weight) AS (VALUES {weights}),
-              hits AS (SELECT DISTINCT doc, col, term FROM document_terms WHERE term IN ({terms}))
-              SELECT doc AS product_id, SUM(weight) AS score FROM hits JOIN weights USING (col)
-              GROUP BY doc HAVING COUNT(DISTINCT term) = ?"""
-    weight_params = [value for item in FIELD_WEIGHTS.items() for value in item]
-    return sql, [*weight_params, *tokens, len(tokens)]
-
-
-def _filters(query: SearchQuery) -> tuple[list[str], list[object]]:
     conditions: list[str] = []
     params: list[object] = []
+    # Without terms, the facet pass reads the facet-ordered index: it covers every filter
+    # column and hands the rows over already grouped, so no temporary B-tree sorts them.
+    # (Not with a certification filter: its few valid products are the better driver.)
+    scan = for_facets and query.certification is None
+    source = "documents AS d INDEXED BY documents_facets" if scan else "documents AS d"
+    if terms:
+        source = _MATCHED
+        conditions.append("document_text MATCH ?")
+        params.append(" AND ".join(_phrase(term) for term in terms))
 
     def add(condition: str, *values: object) -> None:
         conditions.append(condition)
         params.extend(values)
 
     if query.category is not None:
-        add("product_id IN (SELECT product_id FROM document_categories WHERE slug = ?)",
-            query.category)
+        leaves = [slug for slug, lineage in lineages.items() if query.category in lineage.split()]
+        add(f"d.category IN ({', '.join('?' for _ in leaves) or 'NULL'})", *leaves)
     if query.county is not None:
-        add("county_code = ?", query.county)
+        add("d.county_code = ?", query.county)
     if query.certification is not None:
         today = query.today.isoformat()
-        add(f"""product_id IN (SELECT product_id FROM document_certifications
-                               WHERE kind = ? AND {_VALID_ON})""",
+        add(f"""d.product_id IN (SELECT product_id FROM document_certifications
+                                 WHERE kind = ? AND {_VALID_ON})""",
             query.certification, today, today)
     if query.min_price_fen is not None:
-        add("min_price_fen >= ?", query.min_price_fen)
+        add("d.min_price_fen >= ?", query.min_price_fen)
     if query.max_price_fen is not None:
-        add("min_price_fen <= ?", query.max_price_fen)
+        add("d.min_price_fen <= ?", query.max_price_fen)
     if query.in_stock is not None:
-        add("in_stock = ?", query.in_stock)
-    return conditions, params
+        add("d.in_stock = ?", query.in_stock)
+    return f"{source} WHERE {' AND '.join(conditions) or '1'}", params
+
+
+def _score_classes(term: str) -> list[tuple[int, str]]:
+    """(score, FTS5 expression) of the documents whose fields hold ``term`` in exactly
+    one combination of fields, best first: title + brand + body (15), title + brand (14),
+    ... body alone (1).  Every matching document is in exactly one class."""
+    classes = []
+    for mask in range(1 << len(_FIELDS)):
+        held = [field for i, field in enumerate(_FIELDS) if mask >> i & 1]
+        if not held:
+            continue
+        others = [field for field in _FIELDS if field not in held]
+        expression = "(" + " AND ".join(f"{field} : {_phrase(term)}" for field in held) + ")"
+        if others:
+            expression += f" NOT {{{' '.join(others)}}} : {_phrase(term)}"
+        classes.append((sum(FIELD_WEIGHTS[field] for field in held), expression))
+    return sorted(classes, key=lambda c: -c[0])
+
+
+def _page_by_score_class(conn: sqlite3.Connection, term: str, query: SearchQuery,
+                         lineages: dict[str, str], offset: int) -> list[int]:
+    """A page of a one-term query by relevance without scoring every match.
+
+    Within a score class the order is by product id, descending, which FTS5 walks
+    without sorting: the page is among the first ``offset + page_size`` of each class,
+    so each class stops there and only those few rows are sorted.
+    """
+    wanted = offset + query.page_size
+    branches, params = [], []
+    for score, expression in _score_classes(term):
+        source, where = _matches([term], query, lineages)
+        where[where.index(_phrase(term))] = expression
+        branches.append(f"""SELECT * FROM (SELECT d.product_id, {score} AS score FROM {source}
+                                            ORDER BY document_text.rowid DESC LIMIT {wanted})""")
+        params += where
+    rows = conn.execute(
+        " UNION ALL ".join(branches) + " ORDER BY score DESC, product_id DESC LIMIT ? OFFSET ?",
+        [*params, query.page_size, offset])
+    return [product_id for product_id, _ in rows]
+
+
+def _score(terms: list[str]) -> tuple[str, list[object]]:
+    """The relevance score of a matching document, and its parameters.
+
+    For each term and field, the documents holding the term in that field *and* every
+    other term anywhere: a subset of the matches, evaluated once by FTS5.
+    """
+    if not terms:
+        return "0", []
+    parts, params = [], []
+    for i, term in enumerate(terms):
+        others = [_phrase(other) for j, other in enumerate(terms) if j != i]
+        for field, weight in FIELD_WEIGHTS.items():
+            parts.append(f"{weight} * (d.product_id IN (SELECT rowid FROM document_text "
+                         f"WHERE document_text MATCH ?))")
+            params.append(" AND ".join([f"{field} : {_phrase(term)}", *others]))
+    return " + ".join(parts), params
+
+
+def _facets(groups, lineages: dict[str, str], today: str) -> dict[str, dict[str, int]]:
+    """Add the (county, category, certificates, count) groups up into the three facets."""
+    county: Counter[str] = Counter()
+    category: Counter[str] = Counter()
+    certification: Counter[str] = Counter()
+    for county_code, leaf, spans, count in groups:
+        county[county_code] += count
+        for slug in lineages.get(leaf, leaf).split():
+            category[slug] += count
+        for kind in _valid_kinds(spans, today):
+            certification[kind] += count
+    return {"category": dict(category), "county": dict(county),
+            "certification": dict(certification)}
+
+
+@lru_cache(maxsize=4096)
+def _valid_kinds(spans: str, today: str) -> frozenset[str]:
+    """The kinds of the spans (see :func:`_spans_text`) valid on ``today`` (ISO dates)."""
+    kinds = set()
+    for span in spans.split(";") if spans else ():
+        kind, start, end = span.split(" ")
+        if start <= today and (not end or today <= end):
+            kinds.add(kind)
+    return frozenset(kinds)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from fractions import Fraction
@@ -11,6 +12,10 @@ from typing import Any
 
 FEN_PER_YUAN = 100
 AGRICULTURAL_MAX_RATE = Fraction(1, 100)  # (5) "1%以内": the bureau may only go lower
+#: Every count, year and amount of the settings fits a BIGINT, as money does elsewhere.
+MAX_SETTING = 2**63 - 1
+#: A rate as written: "1/100" or "0.005" (no exponent, no sign, at most 12 digits a part).
+RATE_TEXT = re.compile(r"[0-9]{1,12}(/[0-9]{1,12}|\.[0-9]{1,12})?")
 
 
 def yuan(amount: int) -> int:
@@ -22,8 +27,9 @@ def _require_counts(row: LivestreamTier | GrowthThreshold) -> None:
     """Every field of ``row`` is a non-negative integer."""
     for f in fields(row):
         value = getattr(row, f.name)
-        if type(value) is not int or value < 0:
-            raise ValueError(f"{f.name} must be a non-negative integer, not {value!r}")
+        if type(value) is not int or not 0 <= value <= MAX_SETTING:
+            raise ValueError(f"{f.name} must be an integer from 0 to {MAX_SETTING}, "
+                             f"not {value!r}")
 
 
 class Rounding(str, enum.Enum):
@@ -138,10 +144,12 @@ class AwardSettings:
             value = getattr(self, f.name)
             if not isinstance(f.default, Fraction) and type(value) is not type(f.default):
                 raise TypeError(f"{f.name} must be {type(f.default).__name__}, not {value!r}")
-            if isinstance(value, int) and value < 0:
-                raise ValueError(f"{f.name} must not be negative")
+            if isinstance(value, int) and not 0 <= value <= MAX_SETTING:
+                raise ValueError(f"{f.name} must be from 0 to {MAX_SETTING}")
         if self.base_year > self.last_year:
             raise ValueError("base_year is after last_year")
+        if not 2000 <= self.base_year <= self.last_year <= 2100:
+            raise ValueError("the plan's years lie between 2000 and 2100")
         _require_rate("platform_rate", self.platform_rate, Fraction(1))
         _require_rate("agricultural_rate", self.agricultural_rate, AGRICULTURAL_MAX_RATE)
         if not _strictly_ascending([t.tier for t in self.livestream_tiers]):
@@ -182,9 +190,14 @@ def _encode(value: object) -> object:
 
 
 def _fraction(value: object) -> Fraction:
-    """A stored rate: "1/100", an exact decimal such as "0.005", or an integer."""
-    if not isinstance(value, (str, int)) or isinstance(value, bool) or len(str(value)) > 40:
-        raise TypeError(f"a rate must be a string such as '1/100', not {value!r}")
+    """A stored rate: "1/100", an exact decimal such as "0.005", or an integer.
+
+    Only these plain forms: ``Fraction`` also reads "1e-5000", whose denominator has
+    5,001 digits (more than ``str()`` of an int may have), so it never reaches it."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 1:
+        return Fraction(value)
+    if not isinstance(value, str) or not RATE_TEXT.fullmatch(value):
+        raise TypeError(f"a rate must be a string such as '1/100' or '0.005', not {value!r}")
     try:
         return Fraction(value)
     except ZeroDivisionError as exc:

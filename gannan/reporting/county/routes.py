@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from gannan.platform.auth import Policy, any_of, county_officer, role
 from gannan.platform.counties import require_current_county
+from gannan.platform.jsonbody import Blueprint
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.reporting.county.metrics import county_sales_metrics
@@ -31,7 +31,7 @@ from gannan.reporting.schemas import (
 
 
 county_blp = Blueprint("county", __name__,
-                       url_prefix="/api/v1/counties/<string(length=6):county_code>",
+                       url_prefix="/api/v1/counties/<string:county_code>",
                        description="A county's metrics and applicants, for its commerce office")
 Policy(county_blp, default=any_of(county_officer(), role(Role.BUREAU),
                                   role(Role.PLATFORM_ADMIN)))

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import CombinedMultiDict
 
 from gannan.platform.auth import Policy, any_of, require_user, role
-from gannan.platform.errors import PlatformErrorCode, ValidationFailed
+from gannan.platform.jsonbody import Blueprint, BoundedJSONParser
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.reporting.register import imports, services
@@ -33,7 +34,25 @@ from gannan.reporting.register.schemas import (
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-register_blp = Blueprint("register", __name__, url_prefix="/api/v1/bureau",
+class MultipartParser(BoundedJSONParser):
+    """Also reads a multipart body whole, its text fields and its files together
+    (location ``form_and_files``), so that one schema is one documented requestBody."""
+
+    __location_map__ = {**BoundedJSONParser.__location_map__,
+                        "form_and_files": "load_form_and_files"}
+
+    def load_form_and_files(self, req, schema):
+        return self._makeproxy(CombinedMultiDict([req.form, req.files]), schema,
+                               cls=MultiDictProxy)
+
+
+class RegisterBlueprint(Blueprint):
+    ARGUMENTS_PARSER = MultipartParser()
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {**Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+                                             "form_and_files": "multipart/form-data"}
+
+
+register_blp = RegisterBlueprint("register", __name__, url_prefix="/api/v1/bureau",
                          description="The bureau's register of applicants and their certified "
                                      "figures; bulk import")
 Policy(register_blp, default=any_of(role(Role.BUREAU), role(Role.PLATFORM_ADMIN)))
@@ -92,15 +111,15 @@ class ApplicantChanges(MethodView):
         return {"items": services.changes_of(applicant_id)}
 
 
-@register_blp.route("/applicants/<id:applicant_id>/figures/<int(min=2020,max=2100):year>")
+@register_blp.route("/applicants/<id:applicant_id>/figures")
 class ApplicantFigures(MethodView):
     @register_blp.arguments(FiguresWriteSchema)
     @register_blp.response(200, FiguresSchema)
-    def put(self, data, applicant_id, year):
-        """Record the year's certified figures, each explicit (null: not reported)"""
+    def put(self, data, applicant_id):
+        """Record a year's certified figures, each explicit (null: not reported)"""
         return services.record_figures(require_user(), services.get_applicant(applicant_id),
-                                       year, {k: data[k] for k in FIGURES}, data["note"],
-                                       data["reason"])
+                                       data["year"], {k: data[k] for k in FIGURES},
+                                       data["note"], data["reason"])
 
 
 @register_blp.route("/figures")
@@ -119,50 +138,47 @@ class Imports(MethodView):
         """The latest applied imports (a file that changed nothing leaves none)"""
         return {"items": services.recent_imports()}
 
-    @register_blp.arguments(ImportFormSchema, location="form",
-                            content_type="multipart/form-data")
+    @register_blp.arguments(ImportFormSchema, location="form_and_files")
     @register_blp.response(200, ImportResultSchema)
     def post(self, form):
         """Apply a year's figures from CSV or XLSX: all rows or none (422
         import_invalid lists every problem); a correction needs a reason"""
-        data, filename = _uploaded_file()
-        return imports.run_import(require_user(), data, filename, form["year"], form["reason"],
-                                  dry_run=False)
+        return imports.run_import(require_user(), form["file"].read(),
+                                  form["file"].filename or "upload", form["year"],
+                                  form["reason"], dry_run=False)
 
 
 @register_blp.route("/imports/check")
 class ImportCheck(MethodView):
-    @register_blp.arguments(ImportFormSchema, location="form",
-                            content_type="multipart/form-data")
+    @register_blp.arguments(ImportFormSchema, location="form_and_files")
     @register_blp.response(200, ImportResultSchema)
     def post(self, form):
         """Dry run: every row's problems with its row number, and what applying would
         create and change; writes nothing"""
-        data, filename = _uploaded_file()
-        return imports.run_import(require_user(), data, filename, form["year"], form["reason"],
-                                  dry_run=True)
+        return imports.run_import(require_user(), form["file"].read(),
+                                  form["file"].filename or "upload", form["year"],
+                                  form["reason"], dry_run=True)
 
 
-@register_blp.route("/imports/template.<any(csv, xlsx):extension>")
-class ImportTemplate(MethodView):
-    @register_blp.response(200, description="The import template")
-    def get(self, extension):
-        """The template to fill in: the columns, amounts in 元 (XLSX: with instructions)"""
-        body, mimetype = ((imports.template_xlsx(), XLSX) if extension == "xlsx"
-                          else (imports.template_csv(), "text/csv; charset=utf-8"))
-        return Response(body, mimetype=mimetype, headers={
-            "Content-Disposition": f'attachment; filename="certified-figures-template.'
-                                   f'{extension}"'})
+def _template(body: bytes, mimetype: str, extension: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="certified-figures-template.{extension}"'})
 
 
-def _uploaded_file() -> tuple[bytes, str]:
-    """The ``file`` part of the multipart body (its size bounded by
-    ``BUREAU_IMPORT_MAX_BYTES``)."""
-    upload = request.files.get("file")
-    if upload is None:
-        raise ValidationFailed("Attach the CSV or XLSX as the file part 'file'.",
-                               code=PlatformErrorCode.VALIDATION_ERROR, field="file")
-    return upload.read(), upload.filename or "upload"
+@register_blp.route("/imports/template.xlsx")
+class ImportTemplateXlsx(MethodView):
+    @register_blp.response(200, content_type=XLSX, description="The import template")
+    def get(self):
+        """The template to fill in: the columns, amounts in 元, an instructions sheet"""
+        return _template(imports.template_xlsx(), XLSX, "xlsx")
+
+
+@register_blp.route("/imports/template.csv")
+class ImportTemplateCsv(MethodView):
+    @register_blp.response(200, content_type="text/csv", description="The import template")
+    def get(self):
+        """The template to fill in as CSV (UTF-8 with BOM): the header row"""
+        return _template(imports.template_csv(), "text/csv; charset=utf-8", "csv")
 
 
 @register_blp.before_request

@@ -6,12 +6,10 @@ from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
 from gannan.platform.pagination import PageArgsSchema, page_schema
-from gannan.platform.schemas import CountySchema, text
+from gannan.platform.schemas import CountySchema, integer, query_integer, text
 from gannan.reporting.register.models import ApplicantKind
 
-YEAR = validate.Range(min=2020, max=2100)
-FEN_OR_NULL = {"required": True, "allow_none": True, "strict": True,
-               "validate": validate.Range(min=0, max=10**15)}
+MAX_FEN = 10**15  # 10,000,000,000,000 元
 
 
 class ApplicantSellerSchema(Schema):
@@ -61,25 +59,26 @@ class ApplicantCreateSchema(Schema):
     name = text(120, metadata={"description": "Defaults to the seller's with this USCC"})
     kind = fields.Enum(ApplicantKind, by_value=True)
     county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    reason = text(2000)
+    reason = text(2000, multiline=True)
 
 
 class ApplicantUpdateSchema(Schema):
     name = text(120)
     kind = fields.Enum(ApplicantKind, by_value=True)
     county_code = fields.String(validate=validate.Regexp(r"^\d{6}$"))
-    reason = text(2000, metadata={"description": "Required when anything changes"})
+    reason = text(2000, multiline=True, required=True, metadata={
+        "description": "Why the register changes"})
 
 
 class ApplicantQueryArgsSchema(PageArgsSchema):
-    q = fields.String(validate=validate.Length(min=1, max=120), metadata={
+    q = text(120, metadata={
         "description": "USCC or name prefix"})
     county = fields.String(validate=validate.Regexp(r"^\d{6}$"))
     kind = fields.Enum(ApplicantKind, by_value=True)
 
 
 class LookupArgsSchema(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=120), metadata={
+    q = text(120, required=True, metadata={
         "description": "USCC or name prefix"})
 
 
@@ -101,13 +100,14 @@ class LookupSchema(Schema):
 class FiguresWriteSchema(Schema):
     """Every figure is explicit: a number of fen, or null for "not reported"."""
 
-    online_retail_fen = fields.Integer(**FEN_OR_NULL)
-    specialty_fen = fields.Integer(**FEN_OR_NULL)
-    agricultural_fen = fields.Integer(**FEN_OR_NULL)
-    upstream_fen = fields.Integer(**FEN_OR_NULL)
-    livestream_fen = fields.Integer(**FEN_OR_NULL)
-    note = text(500, load_default=None, allow_none=True)
-    reason = text(2000, load_default=None, metadata={
+    year = integer(minimum=2020, maximum=2100, required=True)
+    online_retail_fen = integer(maximum=MAX_FEN, required=True, allow_none=True)
+    specialty_fen = integer(maximum=MAX_FEN, required=True, allow_none=True)
+    agricultural_fen = integer(maximum=MAX_FEN, required=True, allow_none=True)
+    upstream_fen = integer(maximum=MAX_FEN, required=True, allow_none=True)
+    livestream_fen = integer(maximum=MAX_FEN, required=True, allow_none=True)
+    note = text(500, multiline=True, load_default=None, allow_none=True)
+    reason = text(2000, multiline=True, load_default=None, metadata={
         "description": "Required when recorded figures change"})
 
 
@@ -129,7 +129,7 @@ class FiguresSchema(Schema):
 
 
 class FiguresArgsSchema(PageArgsSchema):
-    year = fields.Integer(required=True, validate=YEAR)
+    year = query_integer(minimum=2020, maximum=2100, required=True)
 
 
 class ChangeSchema(Schema):
@@ -152,11 +152,11 @@ class ChangeListSchema(Schema):
 class ImportFormSchema(Schema):
     """One multipart/form-data body: the year, a reason, and the file."""
 
-    year = fields.Integer(required=True, validate=YEAR)
-    reason = text(2000, load_default=None, metadata={
+    year = query_integer(minimum=2020, maximum=2100, required=True)
+    reason = text(2000, multiline=True, load_default=None, metadata={
         "description": "Required when the file corrects recorded figures or applicants"})
-    file = Upload(load_default=None, metadata={
-        "description": "Required: the CSV (UTF-8 or GB18030) or XLSX, as a file part"})
+    file = Upload(required=True, metadata={
+        "description": "The CSV (UTF-8 or GB18030) or XLSX"})
 
 
 class ProblemRowSchema(Schema):

@@ -96,8 +96,9 @@ def register_applicant(actor: User, data: Mapping[str, Any]) -> Applicant:
     seller = sellers_by_uscc([uscc]).get(uscc)
     missing = [k for k in ("name", "kind", "county_code") if not data.get(k)]
     if missing and seller is None:
-        raise ValidationFailed(f"{missing[0]} is required (no seller has this USCC).",
-                               code=PlatformErrorCode.VALIDATION_ERROR, field=missing[0])
+        raise ValidationFailed(f"{missing[0]} is required: no seller has this USCC to take "
+                               f"it from.", code=ReportingErrorCode.APPLICANT_DETAILS_REQUIRED,
+                               field=missing[0])
     name = (data.get("name") or seller.name).strip()
     kind = ApplicantKind(data.get("kind") or kind_of_seller(seller))
     county = require_current_county(data.get("county_code") or seller.county_code)

@@ -1,0 +1,140 @@
+"""Request bodies as JSON, with the limits that keep odd input from reaching a 500.
+
+Python's ``json`` module takes any JSON text, but some of it breaks what comes after:
+nesting a few thousand levels deep raises ``RecursionError`` (in the parser, or later
+in anything that walks the value), an integer of more than 4,300 digits raises
+``ValueError`` on conversion, ``NaN`` and ``Infinity`` are not JSON at all (RFC 8259),
+and a NUL character or an unpaired surrogate (``"\\ud800"``) cannot be stored by
+PostgreSQL or encoded as UTF-8.  :func:`loads` refuses all of these with a problem
+naming the reason, and every way the app reads a body goes through it: Flask's
+``request.get_json`` (:class:`BoundedJSONProvider`) and flask-smorest's argument
+parser (:class:`BoundedJSONParser`, used by :class:`Blueprint`).  What is not JSON at
+all stays ``json.JSONDecodeError`` (400 ``malformed_json``, or None for
+``get_json(silent=True)``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import flask_smorest
+from flask.json.provider import DefaultJSONProvider
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from gannan.platform.errors import PlatformErrorCode
+from gannan.platform.errors import ProblemError
+
+#: Deeper than any document the API takes (a monthly report is about 6 levels).
+MAX_DEPTH = 64
+#: Characters in one JSON number; every integer a column holds has at most 20.
+MAX_NUMBER_LENGTH = 100
+
+
+class JSONRejected(ProblemError):
+    """Well-formed JSON the API does not take.  Not a ``ValueError``: whoever reads the
+    body first (an access rule, a rate-limit key, ``get_json(silent=True)``) gets this
+    problem rather than "no body", so the client always learns the real reason."""
+
+    def __init__(self, detail: str, *, status: int, code: str, path: str | None = None) -> None:
+        super().__init__(detail, status=status, code=code,
+                         title="Invalid input" if status == 422 else "Unacceptable JSON",
+                         errors={path: [detail]} if path else None)
+
+
+def _number(text: str, convert):
+    if len(text) > MAX_NUMBER_LENGTH:
+        raise JSONRejected(f"Numbers of more than {MAX_NUMBER_LENGTH} characters are not "
+                           "accepted.", status=400, code=PlatformErrorCode.NUMBER_TOO_LONG)
+    return convert(text)
+
+
+def _float(text: str) -> float:
+    value = _number(text, float)
+    if not math.isfinite(value):
+        raise JSONRejected(f"{text} is beyond the range of a number.", status=400,
+                           code=PlatformErrorCode.NUMBER_TOO_LONG)
+    return value
+
+
+def _constant(name: str) -> float:
+    raise JSONRejected(f"{name} is not JSON (RFC 8259).", status=400, code=PlatformErrorCode.MALFORMED_JSON)
+
+
+def _bad_string(text: str) -> str | None:
+    if "\x00" in text:
+        return "Must not contain NUL characters."
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "Must not contain unpaired surrogates (\\ud800-\\udfff alone)."
+    return None
+
+
+def _inspect(value: Any) -> None:
+    """Walk the value without recursion: depth, and every key and string in it."""
+    stack: list[tuple[Any, str, int]] = [(value, "", 1)]
+    while stack:
+        item, path, depth = stack.pop()
+        if isinstance(item, str):
+            problem = _bad_string(item)
+            if problem:
+                raise JSONRejected(problem, status=422, code=PlatformErrorCode.VALIDATION_ERROR,
+                                   path=path or "_schema")
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_DEPTH:
+            raise JSONRejected(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted.",
+                               status=400, code=PlatformErrorCode.JSON_TOO_DEEP)
+        pairs = item.items() if isinstance(item, dict) else enumerate(item)
+        for key, child in pairs:
+            name = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str):
+                problem = _bad_string(key)
+                if problem:
+                    raise JSONRejected(problem, status=422, code=PlatformErrorCode.VALIDATION_ERROR, path=name)
+            stack.append((child, name, depth + 1))
+
+
+def loads(data: str | bytes, **kwargs: Any) -> Any:
+    """``json.loads`` within the limits above; :class:`JSONRejected` beyond them,
+    ``json.JSONDecodeError`` for what is not JSON."""
+    if isinstance(data, (bytes, bytearray)):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError(f"Bytes decoding error: {exc.reason}",
+                                       doc=str(exc.object), pos=exc.start) from exc
+    try:
+        value = json.loads(data, parse_int=lambda text: _number(text, int),
+                           parse_float=_float, parse_constant=_constant, **kwargs)
+    except RecursionError as exc:
+        raise JSONRejected(f"JSON nested deeper than {MAX_DEPTH} levels is not accepted.",
+                           status=400, code=PlatformErrorCode.JSON_TOO_DEEP) from exc
+    _inspect(value)
+    return value
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON provider, reading with :func:`loads`."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s, **kwargs)
+
+
+class BoundedJSONParser(FlaskParser):
+    """webargs' Flask parser, reading bodies with :func:`loads`."""
+
+    def _raw_load_json(self, req) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        return loads(req.get_data(cache=True))
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, parsing bodies with :class:`BoundedJSONParser`."""
+
+    ARGUMENTS_PARSER = BoundedJSONParser()
