@@ -64,7 +64,7 @@ class CommissionRates(MethodView):
 
 @money_blp.route("/admin/settlements")
 class Settlements(MethodView):
-    @money_blp.arguments(SettlementRunSchema)
+    @money_blp.arguments(SettlementRunSchema, required=False)
     @money_blp.response(201, StatementListSchema)
     def post(self, data):
         """Settle now: one statement per seller with settleable orders (also weekly)"""

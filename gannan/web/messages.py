@@ -51,6 +51,7 @@ MESSAGES: dict[str, str] = {
     "concurrent_update": "这笔订单刚刚被另一项操作更新了，请刷新页面后再试。",
     "batch_not_found": "没有找到这个批次。",
     "database_busy": "现在操作的人较多，什么都没有改变，请稍后再试。",
+    "stock_limit": "库存数量超出上限（最多 1 亿件）。",
     # generic
     "validation_error": "填写的内容有误，请检查标红的项目。",
     "not_found": "页面不存在。",

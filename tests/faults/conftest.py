@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from gannan import create_app
+from gannan.catalog.indexing import search_backend
 from gannan.platform.config import normalise_database_url
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus
@@ -121,6 +122,9 @@ def fapp(fault_app, stack, monkeypatch):
             stack.redis.start()
         if not stack.stripe.process.alive():
             stack.stripe.start()
+        # The workers index; this process may never have opened the backend, and
+        # clean_tables only resets one it opened: empty the stack's index here.
+        search_backend(fault_app)
         clean_tables(fault_app)
 
 

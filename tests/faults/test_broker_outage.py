@@ -26,9 +26,14 @@ pytestmark = [pytest.mark.faults, pytest.mark.redis, pytest.mark.celery_worker,
 
 
 def in_index(stack, product_id: int) -> dict | None:
+    """The product's indexed fields the test reads ({"in_stock": …}), or None when the
+    index does not hold it.  The index keeps no _source, so read doc values."""
     es = Elasticsearch(stack.es_url)
-    found = es.options(ignore_status=404).get(index=stack.index, id=str(product_id))
-    return found.get("_source") if found.get("found") else None
+    es.indices.refresh(index=stack.index)
+    hits = es.search(index=stack.index, query={"ids": {"values": [str(product_id)]}},
+                     docvalue_fields=["in_stock"], source=False)["hits"]["hits"]
+    return {name: values[0] for name, values in hits[0].get("fields", {}).items()} \
+        if hits else None
 
 
 def outbox() -> int:
