@@ -14,7 +14,7 @@ from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 
 from gannan.platform.counties import require_current_county
-from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode, ValidationFailed
+from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.models import Seller, SellerKind, User
 from gannan.platform.services import validate_uscc
