@@ -69,6 +69,11 @@ MESSAGES: dict[str, str] = {
     "refund_exceeds_paid": "退款金额超过了可退金额。",
     "unknown_line": "请选择本订单的商品。",
     "payment_provider_unavailable": "支付服务暂时不可用，退款没有成功，请稍后再试。",
+    "batch_required": "这个商品有多个批次，请为每件商品选择装箱的批次。",
+    "batch_not_of_product": "所选批次不是这个商品的批次。",
+    "line_not_in_order": "请选择本订单的商品。",
+    "batch_recalled": "这个批次已经召回，不能再发货；请选择其他批次或登记新批次。",
+    "already_recalled": "这个批次已经召回过了。",
     # reports
     "invalid_period": "月份格式不对，请选择年月。",
     "range_too_long": "一次最多查询 120 个月。",
@@ -103,7 +108,8 @@ LABELS = {
     "sampled_on": "抽样日期", "notes": "备注", "product_id": "商品编号", "trace_code": "溯源码",
     # fulfilment
     "carrier": "快递公司", "tracking_number": "运单号", "amount_fen": "退款金额",
-    "line_ids": "退款商品", "cash_collected": "已收货款",
+    "line_ids": "退款商品", "cash_collected": "已收货款", "lines": "批次",
+    "line_id": "商品", "batch_id": "批次",
     "flat_fee_fen": "运费", "free_above_fen": "满额包邮", "cold_chain_surcharge_fen": "冷链加价",
     # reports
     "period": "月份", "from": "开始月份", "to": "结束月份", "version": "版本", "year": "年份",

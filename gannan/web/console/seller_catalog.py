@@ -53,6 +53,7 @@ from gannan.web.console.common import (
 )
 from gannan.web.console.messages import problem_text
 from gannan.web.console.seller import blp, expiring, policy, seller_context
+from gannan.web.console.seller_recalls import recall_context
 from gannan.web.errors import error_page
 from gannan.web.session import safe_next
 from gannan.web.forms import FormInvalid, payload, typed
@@ -410,14 +411,15 @@ def batch_create(product_id: int):
 
 @blp.get("/seller/products/<id:product_id>/batches/<id:batch_id>")
 @policy.allow(product_member)
-def batch(product_id: int, batch_id: int):
+def batch(product_id: int, batch_id: int, status: int = 200, **context):
     item = _batch_of(product_id, batch_id)
     url = trace.trace_url(item.trace_code)
     svg = qr_svg(url).decode()
     svg = svg[svg.index("<svg"):]  # inline: without the XML declaration
-    return render("console/seller/batch.html", **seller_context(item.product.seller, "products"),
+    return render("console/seller/batch.html", status,
+                  **seller_context(item.product.seller, "products"),
                   product=item.product, batch=item, trace_url=url, qr=Markup(svg),
-                  per_sheet=PER_SHEET)
+                  per_sheet=PER_SHEET, **recall_context(item), **context)
 
 
 @blp.get("/seller/products/<id:product_id>/batches/<id:batch_id>/labels.pdf")

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import func
 from sqlalchemy.orm import lazyload, selectinload
 
+from gannan.catalog.models import TraceBatch
 from gannan.orders import access
 from gannan.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
 from gannan.orders.schemas import DeliverSchema, RefundCreateSchema, ShipSchema
@@ -97,8 +98,44 @@ def order(seller_order_id: int, status: int = 200, **context):
     refundable = part.paid_fen - part.refunded_fen
     return render("console/seller/order.html", status, **seller_context(part.seller, "orders"),
                   part=part, order=part.order, may_ship=may_ship(part),
+                  batches=_batches(part) if may_ship(part) else {},
+                  shipped_from=_shipped_from(part),
                   may_deliver=may_deliver(part), refundable=refundable, carriers=CARRIERS,
                   cod=part.order.payment_method is PaymentMethod.COD, **context)
+
+
+def _batches(part: SellerOrder) -> dict[int, list[TraceBatch]]:
+    """Per line of a product with batches, the batches it may be packed from (newest
+    first, none recalled): the ship form asks only when there is more than one."""
+    products = {line.product_id for line in part.lines}
+    shippable: dict[int, list[TraceBatch]] = {}
+    for batch in db.session.scalars(
+            db.select(TraceBatch).where(TraceBatch.product_id.in_(products),
+                                        TraceBatch.recalled_at.is_(None))
+            .order_by(TraceBatch.id.desc()).options(lazyload(TraceBatch.product),
+                                                    lazyload(TraceBatch.inspections))):
+        shippable.setdefault(batch.product_id, []).append(batch)
+    return {line.id: shippable[line.product_id] for line in part.lines
+            if line.product_id in shippable}
+
+
+def _shipped_from(part: SellerOrder) -> dict[int, TraceBatch]:
+    """The batch each shipped line was packed from (流向)."""
+    ids = {line.batch_id for line in part.lines if line.batch_id}
+    if not ids:
+        return {}
+    batches = {b.id: b for b in db.session.scalars(
+        db.select(TraceBatch).where(TraceBatch.id.in_(ids))
+        .options(lazyload(TraceBatch.product), lazyload(TraceBatch.inspections)))}
+    return {line.id: batches[line.batch_id] for line in part.lines if line.batch_id}
+
+
+def _chosen_batches(form) -> list[dict[str, int | str]] | None:
+    """``batch_<line id>`` fields of the ship form as the API's ``lines``."""
+    chosen = [{"line_id": typed(name.removeprefix("batch_"), True),
+               "batch_id": typed(value, True)}
+              for name, value in form.items() if name.startswith("batch_") and value]
+    return chosen or None
 
 
 def _again(seller_order_id: int, error: ProblemError | None = None, exc: FormInvalid | None = None,
@@ -116,9 +153,10 @@ def ship(seller_order_id: int):
     form = request.form
     fields = ("carrier", "tracking_number")
     try:
-        data = load_form(ShipSchema(), payload(form, fields))
+        data = load_form(ShipSchema(), {**payload(form, fields),
+                                        "lines": _chosen_batches(form)})
         part = fulfilment.ship(seller_order_id, require_user().id, data["carrier"],
-                               data["tracking_number"])
+                               data["tracking_number"], data["lines"])
     except FormInvalid as exc:
         return _again(seller_order_id, exc=exc, form=form)
     except ProblemError as error:

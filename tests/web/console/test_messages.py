@@ -16,6 +16,7 @@ SOURCES = ["platform/services.py", "platform/counties.py", "platform/auth.py",
            "catalog/services/products.py", "catalog/services/certificates.py",
            "catalog/services/trace.py", "catalog/services/spot_checks.py",
            "orders/access.py", "orders/services/fulfilment.py", "orders/services/refunds.py",
+           "orders/services/batch_flow.py",
            "reporting/monthly.py", "reporting/metrics_service.py"]
 # Codes only the API meets (tokens) or that a console form cannot send.
 NOT_ON_PAGES = {"invalid_token", "token_expired", "invalid_credentials", "seller_id_required",
