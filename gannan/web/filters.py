@@ -21,6 +21,7 @@ LABELS: dict[str, str] = {
     "brand_licence": "区域公用品牌授权",
     "cooperative": "农民专业合作社", "farmer": "农户", "enterprise": "企业",
     "family_farm": "家庭农场", "individual_business": "个体工商户",
+    "platform": "电商平台", "livestream_base_operator": "直播基地运营方",
     "business_licence": "营业执照", "food_business_licence": "食品经营许可证",
     "food_production_licence": "食品生产许可证",
     "fertilizer": "肥料", "pesticide": "农药", "herbicide": "除草剂",

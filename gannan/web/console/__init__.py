@@ -12,7 +12,7 @@ from flask import redirect, url_for
 
 from gannan.platform.auth import authenticated, require_user
 from gannan.platform.models import Role
-from gannan.web.console import admin, bureau, seller
+from gannan.web.console import admin, bureau, county, seller
 from gannan.web.console import admin_reports, seller_catalog, seller_orders  # noqa: F401 - routes
 from gannan.web.console import seller_recalls  # noqa: F401 - routes
 from gannan.web.console.common import console_blueprint, render
@@ -29,6 +29,8 @@ def consoles_of(user) -> list[tuple[str, str, str]]:
         out.append(("console_admin.overview", "平台管理", "商家审核、抽检、品牌授权、月度报告"))
     if user.has_role(Role.BUREAU) or user.has_role(Role.PLATFORM_ADMIN):
         out.append(("console_bureau.dashboard", "商务局数据看板", "销售统计、目标进度、奖补、报告下载与核验"))
+    if user.county_office:
+        out.append(("console_county.home", "县级商务部门", "本县销售与包裹时效、开店申请推荐、奖补申报主体"))
     return out
 
 
@@ -40,4 +42,4 @@ def choose():
     return render("console/choose.html", consoles=available)
 
 
-BLUEPRINTS = [home, seller.blp, admin.blp, bureau.blp]
+BLUEPRINTS = [home, seller.blp, admin.blp, bureau.blp, county.blp]

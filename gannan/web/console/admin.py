@@ -102,6 +102,8 @@ def seller(seller_id: int, status: int = 200, **context):
         .order_by(SpotCheck.id.desc()).limit(10).options(lazyload("*"))))
     return render("console/admin/seller.html", status, **_frame("sellers"), seller=item,
                   actions=_actions(item), today=shanghai_today(), checks=checks,
+                  recommendation=services.current_recommendation(item),
+                  awaiting_recommendation=services.needs_recommendation(item),
                   product_counts={k.value: v for k, v in product_counts.items()}, **context)
 
 

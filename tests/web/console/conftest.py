@@ -38,13 +38,15 @@ class World:
     certificate_id: int
     seller_order_id: int
     order_id: int
+    officer: User  # the commerce office of the seller's county (信丰县)
+    other_officer: User  # 兴国县's
 
 
 @pytest.fixture
 def world() -> World:
     """A 信丰 seller (owner and staff) with a branded, licensed, published product, its
     batch, and a shopper's cash-on-delivery order of two; another seller's owner; an
-    admin, the bureau and a plain shopper."""
+    admin, the bureau, a plain shopper, and the commerce offices of 信丰 and 兴国."""
     owner, staff, other_owner = UserFactory(), UserFactory(), UserFactory()
     seller = SellerFactory(owner=owner, status=SellerStatus.APPROVED, name="信丰县果园合作社")
     seller.members.append(SellerMember(user=staff, role=MemberRole.STAFF))
@@ -65,7 +67,10 @@ def world() -> World:
         consumer=consumer, seller_id=seller.id, other_seller_id=other.id,
         product_id=product.id, sku_id=product.skus[0].id, batch_id=batch.id,
         certificate_id=certificate.id, seller_order_id=order.seller_orders[0].id,
-        order_id=order.id)
+        order_id=order.id,
+        officer=UserFactory(role_rows=[UserRole(role=Role.COUNTY_OFFICER, county_code="360722")]),
+        other_officer=UserFactory(role_rows=[UserRole(role=Role.COUNTY_OFFICER,
+                                                      county_code="360732")]))
 
 
 @pytest.fixture

@@ -75,13 +75,18 @@ def counting_queries() -> Iterator[list[str]]:
 
 # --- the console's routes and who may open each -------------------------------------------
 
-ROLES = ("anonymous", "consumer", "owner", "staff", "other_owner", "admin", "bureau")
+ROLES = ("anonymous", "consumer", "owner", "staff", "other_owner", "admin", "bureau", "officer",
+         "other_officer")
 SIGNED_IN = frozenset(ROLES) - {"anonymous"}
 MEMBERS = frozenset({"owner", "staff"})
 ANY_ACCOUNT = {"console.choose", "console_seller.home", "console_seller.apply",
                "console_seller.check_uscc", "console_seller.apply_submit"}
 OWNER_ONLY = {"console_seller.staff_add", "console_seller.staff_remove"}
-BLUEPRINTS = ("console", "console_seller", "console_admin", "console_bureau")
+BLUEPRINTS = ("console", "console_seller", "console_admin", "console_bureau", "console_county")
+#: A county's pages (the world's seller's county): its office, the bureau and admins; the
+#: office alone recommends, and /county leads an office to its own county.
+OFFICERS = {"console_county.home": frozenset({"officer", "other_officer"}),
+            "console_county.recommend": frozenset({"officer"})}
 
 
 def allowed(endpoint: str) -> frozenset[str]:
@@ -90,9 +95,12 @@ def allowed(endpoint: str) -> frozenset[str]:
         return SIGNED_IN
     if endpoint in OWNER_ONLY:
         return frozenset({"owner"})
+    if endpoint in OFFICERS:
+        return OFFICERS[endpoint]
     blueprint = endpoint.split(".")[0]
     return {"console_seller": MEMBERS, "console_admin": frozenset({"admin"}),
-            "console_bureau": frozenset({"admin", "bureau"})}[blueprint]
+            "console_bureau": frozenset({"admin", "bureau"}),
+            "console_county": frozenset({"admin", "bureau", "officer"})}[blueprint]
 
 
 def console_routes() -> list[tuple[str, str, str]]:
@@ -114,5 +122,5 @@ def path_of(rule: str, world) -> str:
               "sku_id": world.sku_id, "batch_id": world.batch_id,
               "seller_order_id": world.seller_order_id, "certificate_id": world.certificate_id,
               "user_id": world.staff.id, "period": "2026-10", "task_id": "task-1",
-              "action": "approve", "name": "2026-10.pdf"}
+              "action": "approve", "name": "2026-10.pdf", "county_code": "360722"}
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), rule)

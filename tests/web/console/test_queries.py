@@ -32,7 +32,7 @@ from tests.web.console.pages import allowed, cod_order, console_routes, counting
 BUDGET = 30
 PAGES = [(endpoint, rule) for endpoint, method, rule in console_routes() if method == "GET"]
 # What each page is opened as: the first role the walls let in.
-AS = ("owner", "admin", "bureau", "consumer")
+AS = ("owner", "admin", "bureau", "consumer", "officer")
 QUERIES = {"console_admin.task": "?period=2026-11",  # with HX-Request: the fragment htmx polls
            "console_seller.orders_csv": "?from=2026-01-01&to=2026-12-31",
            "console_seller.check_uscc": "?uscc=91360722MA00000010",

@@ -4,8 +4,9 @@ The routes are read from the app's URL map, so a page added later is walled or t
 test fails.  Who may open what is the API's rule for the same data: a seller's pages
 for its owner and staff (staff management for the owner alone), the admin console for
 platform admins, the bureau's dashboard for the bureau and platform admins (who can do
-all the bureau can, as in the API); every other account is refused, and a visitor who
-is not signed in is sent to sign in.
+all the bureau can, as in the API), a county's pages for its commerce office, the
+bureau and platform admins (the office alone recommends); every other account is
+refused, and a visitor who is not signed in is sent to sign in.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ ROUTES = console_routes()
 def test_the_consoles_have_the_routes_this_test_walls():
     assert len(ROUTES) >= 50
     assert {e.split(".")[0] for e, _, _ in ROUTES} == {"console", "console_seller",
-                                                       "console_admin", "console_bureau"}
+                                                       "console_admin", "console_bureau",
+                                                       "console_county"}
 
 
 @pytest.mark.parametrize("endpoint, method, rule", ROUTES, ids=[f"{m} {r}" for _, m, r in ROUTES])
@@ -31,7 +33,8 @@ def test_each_console_route_refuses_the_other_roles(client, world, endpoint, met
     may = allowed(endpoint)
     accounts = {"anonymous": None, "consumer": world.consumer, "owner": world.owner,
                 "staff": world.staff, "other_owner": world.other_owner, "admin": world.admin,
-                "bureau": world.bureau}
+                "bureau": world.bureau, "officer": world.officer,
+                "other_officer": world.other_officer}
     # the refused first: an allowed POST may change what the next request sees
     for role in sorted(ROLES, key=lambda r: r in may):
         sign_in(client, accounts[role])
