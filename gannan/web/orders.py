@@ -10,12 +10,14 @@ from gannan.orders.services import fulfilment, refunds
 from gannan.platform.auth import authenticated, require_user
 from gannan.platform.errors import ProblemError
 from gannan.platform.extensions import db
+from gannan.platform.models import Notification
 from gannan.platform.pagination import paginate
 from gannan.web.messages import problem_message
 from gannan.web.blueprints import web_blueprint
 
 blp, policy = web_blueprint("web_orders", __name__, default=authenticated)
 PAGE_SIZE = 10
+RECALL_NOTICES = 5
 
 
 def may_cancel(order: Order) -> bool:
@@ -39,7 +41,16 @@ def orders():
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) <= 100_000 else 1
     result = paginate(fulfilment.buyer_orders(require_user().id), page, PAGE_SIZE)
-    return render_template("web/orders.html", page=result)
+    return render_template("web/orders.html", page=result, recalls=_recalls())
+
+
+def _recalls() -> list[str]:
+    """The buyer's latest recall notices (召回), in Chinese: a batch it bought is recalled."""
+    messages = db.session.scalars(
+        db.select(Notification.message).where(Notification.user_id == require_user().id,
+                                              Notification.kind == "batch_recalled")
+        .order_by(Notification.id.desc()).limit(RECALL_NOTICES))
+    return [message.split(" The batch ")[0] for message in messages]
 
 
 @blp.get("/orders/<id:order_id>")

@@ -1,4 +1,5 @@
-"""The trace page shows where a batch went (provinces, never buyers) and its recall."""
+"""The trace page shows where a batch went (provinces, never buyers) and its recall; the
+buyer of a recalled batch reads the notice on its orders page."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from gannan.catalog.models import ProductStatus, Sku
 from tests.factories import ProductFactory, TraceBatchFactory, UserFactory
 from tests.helpers import add_to_cart, bearer, checkout, owner_of
-from tests.web.support import text
+from tests.web.support import Pages, text
 
 SHENZHEN = {"recipient": "李娜", "phone": "13800004444", "province": "广东省", "city": "深圳市",
             "county": "南山区", "detail": "科技园路1号"}
@@ -37,3 +38,12 @@ def test_the_trace_page_shows_the_flow_and_the_recall(client, seller, admin):
                 headers=bearer(admin))
     page = text(client.get(f"/t/{batch.trace_code}"))
     assert "该批次已召回" in page and "果实霉变" in page and "购买同款" not in page
+    # the buyer reads it on its orders page, in Chinese; another shopper does not
+    buyer = Pages(client)
+    buyer.sign_in(shopper)
+    orders = text(buyer.get("/orders"))
+    assert "批次召回" in orders and f"批次 {batch.trace_code} 已召回：果实霉变" in orders
+    assert "The batch" not in orders
+    other = Pages(client)
+    other.sign_in(UserFactory())
+    assert "批次召回" not in text(other.get("/orders"))
