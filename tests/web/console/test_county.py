@@ -49,7 +49,7 @@ def test_the_office_recommends_and_only_then_the_admin_approves(client, world):
 
     sign_in(client, world.admin)
     review = text(client.get(f"/admin/sellers/{pending.id}"))
-    assert "县级推荐" in review and "实地核查，同意推荐" in review
+    assert "信丰县商务部门已推荐" in review and "实地核查，同意推荐" in review
     assert post(client, f"/admin/sellers/{pending.id}/approve", {"reason": ""}
                 ).status_code == 302
     db.session.expire_all()
