@@ -1,8 +1,9 @@
 """Bureau dashboard: sales by county, category, channel and month (charts drawn as SVG
-on the server), plan targets, the award table, certified downloads, report checking.
+on the server), plan targets with parcels out within 24 hours, the award table,
+certified downloads, report checking.
 
 Guarded by the rule of the API's reporting blueprints (bureau or platform admin), on
-the API's services: ``sales_metrics``, ``plan_targets``, ``award_report``,
+the API's services: ``sales_metrics``, ``plan_targets``, ``logistics_metrics``, ``award_report``,
 ``monthly.current`` and the renderers, ``verify_envelope``.  Nothing here reads an
 order, an address or an account: the bureau sees figures, never a shopper.
 """
@@ -20,6 +21,7 @@ from gannan.platform.models import Role
 from gannan.platform.types import shanghai_today
 from gannan.reporting import monthly, render as renderers
 from gannan.reporting.awards_service import award_report, plan_targets
+from gannan.reporting.logistics import logistics_metrics
 from gannan.reporting.metrics import Month, months, percent
 from gannan.reporting.metrics_service import sales_metrics
 from gannan.reporting.routes import MIMETYPES, bureau_or_admin
@@ -117,7 +119,7 @@ def dashboard():
                   destination=county["upstream_destination"], county=county["groups"],
                   category=category["groups"], channel=channel_rows, trend=trend["groups"],
                   charts=charts, channels=CHANNELS, month_options=_month_options(), percent=percent,
-                  plan=plan_targets(Month.parse(last)))
+                  plan=plan_targets(Month.parse(last)), logistics=logistics_metrics(first, last))
 
 
 @blp.get("/bureau/awards")

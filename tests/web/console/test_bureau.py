@@ -71,6 +71,31 @@ def test_targets_and_awards_with_each_rules_figures(client, october):
     assert "年份须在 2024 到 2100 之间" in text(client.get("/bureau/awards?year=1999"))
 
 
+def test_parcels_out_within_24_hours_by_county_and_from_villages(client, clock, world):
+    """A box from 安西镇 ships 30 hours after it is ordered (cash on delivery), one from a
+    village of 安西镇 within 2 hours: 1 of 2 parcels in time, the village's 1 of 1."""
+    from gannan.catalog.models import Product
+    from gannan.platform.extensions import db
+
+    clock("2026-10-20T00:00")
+    town = cod_order(UserFactory(), world.sku_id, 1, XINGGUO_BUYER)
+    db.session.get(Product, world.product_id).origin_township = "安西镇长安村"
+    db.session.commit()
+    village = cod_order(UserFactory(), world.sku_id, 1, XINGGUO_BUYER)
+    clock("2026-10-20T02:00")
+    fulfilment.ship(village.seller_orders[0].id, world.owner.id, "EMS", "2")
+    clock("2026-10-21T06:00")
+    fulfilment.ship(town.seller_orders[0].id, world.owner.id, "EMS", "1")
+    sign_in(client, world.bureau)
+    page = client.get("/bureau?from=2026-10&to=2026-10")
+    row = re.search(r'<tr data-county="360722">(.*?)</tr>', page.get_data(as_text=True),
+                    re.S).group(1)
+    assert re.sub(r"<[^>]+>|\s+", " ", row).split() == ["信丰县", "2", "50.00%", "16.00", "1"]
+    words = text(page)
+    assert "乡村快递包裹 24 小时内出县（2026-10 至 2026-10）： 100.00% （1/1 个包裹" in words
+    assert "全部包裹 2 个，24 小时内发出 50.00%" in words
+
+
 @pytest.mark.parametrize("suffix, magic", [(".pdf", b"%PDF"), (".xlsx", b"PK"),
                                            (".csv", b"\xef\xbb\xbf"), ("", b"{")])
 def test_certified_downloads(client, october, suffix, magic):
