@@ -69,6 +69,11 @@ COUNTY_ROUTES = [
 ]
 RECOMMEND = ("POST", f"{COUNTY}/sellers/<id:seller_id>/recommend",
              "/sellers/{xinfeng_pending}/recommend", {})
+# the city's certified monthly reports: the bureau's and admins', not a county office's
+REPORT_ROUTES = [
+    ("GET", "/api/v1/reports/monthly", "/api/v1/reports/monthly", 200),
+    ("GET", "/api/v1/reports/monthly/<string:name>", "/api/v1/reports/monthly/2026-10", 404),
+]
 
 
 @pytest.fixture
@@ -146,6 +151,19 @@ def test_county_routes(client, world, role, method, rule, path, body):
 
 
 @pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "rule", "path", "allowed"), REPORT_ROUTES,
+                         ids=[f"{m} {r}" for m, r, _, _ in REPORT_ROUTES])
+def test_report_routes(client, world, role, method, rule, path, allowed):
+    """Past the wall the list answers, and a month not built yet is report_not_found."""
+    users, _ = world
+    response = call(client, users[role], method, path, None)
+    if role in BUREAU:
+        assert response.status_code == allowed, (role, response.get_json())
+    else:
+        expect_denied(response, role)
+
+
+@pytest.mark.parametrize("role", ROLES)
 def test_only_the_countys_office_recommends(client, world, role):
     users, ids = world
     method, _, path, body = RECOMMEND
@@ -185,7 +203,8 @@ def test_the_route_table_names_every_bureau_and_county_route():
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     have = {(method, rule.rule) for rule in app.url_map.iter_rules()
             if rule.rule.startswith(("/api/v1/bureau", "/api/v1/metrics", "/api/v1/awards",
-                                     COUNTY))
+                                     "/api/v1/reports/monthly", COUNTY))
             for method in rule.methods - {"HEAD", "OPTIONS"}}
-    tested = {(m, r) for m, r, _, _ in (*BUREAU_ROUTES, *COUNTY_ROUTES, RECOMMEND)}
+    tested = {(m, r) for m, r, _, _ in (*BUREAU_ROUTES, *COUNTY_ROUTES, RECOMMEND,
+                                        *REPORT_ROUTES)}
     assert have == tested
