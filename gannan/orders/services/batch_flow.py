@@ -124,7 +124,7 @@ def recall_batch(batch_id: int, actor: User, reason: str) -> TraceBatch:
     product = batch.product
     if product.status is not ProductStatus.BLOCKED:
         product.status, product.block_cause = ProductStatus.BLOCKED, "recall"
-        product.blocked_reason = f"召回 batch {batch.trace_code} recalled: {reason}"
+        product.blocked_reason = f"批次 {batch.trace_code} 已召回：{reason}"
         queue_reindex([product.id])
     buyers = db.session.scalars(
         db.select(Order.buyer_id).distinct().join(SellerOrder, SellerOrder.order_id == Order.id)

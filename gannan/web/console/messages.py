@@ -43,7 +43,8 @@ MESSAGES: dict[str, str] = {
     "brand_licence_required": "商品标注了区域公用品牌，须有有效的品牌授权书或地理标志证书"
                               "覆盖它（在“证书”页勾选这个商品）。",
     "seller_not_approved": "商家通过平台审核后才能上架商品。",
-    "product_blocked": "商品抽检不合格，已被平台封禁；平台解除封禁后才能重新上架。",
+    "product_blocked": "商品已被封禁，暂时不能上架：抽检不合格的，平台解除封禁后才能上架；"
+                       "批次召回的，登记新批次后即可上架。",
     "no_skus": "至少要有一个规格才能上架。",
     "sku_not_found": "没有找到这个规格。",
     "insufficient_stock": "库存不够扣减。",

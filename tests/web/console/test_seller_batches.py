@@ -67,6 +67,11 @@ def test_the_seller_recalls_a_batch_and_sees_who_to_call_back(client, world):
     assert db.session.get(Product, world.product_id).status is ProductStatus.BLOCKED
     assert db.session.scalar(db.select(Notification.message).where(
         Notification.user_id == world.consumer.id, Notification.kind == "batch_recalled"))
+    product_page = text(client.get(f"/seller/products/{world.product_id}"))
+    assert "批次召回，已下架" in product_page and "登记新批次后可重新上架" in product_page
+    assert "封禁原因" not in product_page  # no spot check blocked it
+    shop_page = text(client.get(f"/p/{world.product_id}"))
+    assert "该商品有批次召回，已暂停销售" in shop_page
     again = post(client, f"{batch_url}/recall", {"reason": "再次"})
     assert again.status_code == 409 and "已经召回过了" in text(again)
 
