@@ -14,7 +14,7 @@ from gannan.platform.auth import authenticated, require_user
 from gannan.platform.models import Role
 from gannan.web.console import admin, bureau, county, seller
 from gannan.web.console import admin_reports, seller_catalog, seller_orders  # noqa: F401 - routes
-from gannan.web.console import seller_recalls  # noqa: F401 - routes
+from gannan.web.console import admin_recalls, seller_recalls  # noqa: F401 - routes
 from gannan.web.console.common import console_blueprint, render
 
 home, home_policy = console_blueprint("console", __name__, default=authenticated)

@@ -1,6 +1,7 @@
-"""The seller console's side of 流向 and 召回: the ship form asks which batch each line
-was packed from when there is a choice, the batch page shows where the batch went, and
-the seller recalls it with a reason and gets the orders and contacts to call back."""
+"""The consoles' side of 流向 and 召回: the ship form asks which batch each line was
+packed from when there is a choice, the batch page shows where the batch went, and the
+seller (or an admin, by trace code) recalls it with a reason and gets the orders and
+contacts to call back."""
 
 from __future__ import annotations
 
@@ -83,3 +84,25 @@ def test_another_sellers_owner_can_neither_see_nor_recall_the_batch(client, worl
     assert post(client, f"{batch_url}/recall", {"reason": "x"}).status_code in (403, 404)
     db.session.expire_all()
     assert db.session.get(TraceBatch, world.batch_id).recalled_at is None
+
+
+def test_an_admin_recalls_a_batch_by_its_trace_code_and_sees_who_to_call_back(client, world):
+    batch = db.session.get(TraceBatch, world.batch_id)
+    sign_in(client, world.owner)
+    post(client, f"/seller/orders/{world.seller_order_id}/ship",
+         {"carrier": "EMS", "tracking_number": "E1"})
+    sign_in(client, world.admin)
+    assert "召回批次" in text(client.get("/admin/spot-checks"))
+    unknown = post(client, "/admin/recalls", {"trace_code": "0000000000000000", "reason": "x"})
+    assert unknown.status_code == 404 and "没有找到这个溯源码" in text(unknown)
+    no_reason = post(client, "/admin/recalls", {"trace_code": batch.trace_code, "reason": ""})
+    assert no_reason.status_code == 422 and "请写明召回原因" in text(no_reason)
+    done = post(client, "/admin/recalls", {"trace_code": batch.trace_code.lower(),
+                                           "reason": "市场监管局通报：农残超标"})
+    assert done.status_code == 302
+    page = text(client.get(done.headers["Location"]))
+    assert "已召回" in page and "市场监管局通报：农残超标" in page
+    assert "上海 2 件" in page and "王小明" in page and "13912345678" in page
+    db.session.expire_all()
+    assert db.session.get(Product, world.product_id).status is ProductStatus.BLOCKED
+    assert db.session.get(TraceBatch, world.batch_id).recalled_by_id == world.admin.id
