@@ -158,6 +158,8 @@ def ship(seller_order_id: int):
         part = fulfilment.ship(seller_order_id, require_user().id, data["carrier"],
                                data["tracking_number"], data["lines"])
     except FormInvalid as exc:
+        if {"line_id", "batch_id"} & set(exc.errors):  # a batch_<line> field of the form
+            exc.errors["lines"] = "请从列表中选择装箱的批次。"
         return _again(seller_order_id, exc=exc, form=form)
     except ProblemError as error:
         return _again(seller_order_id, error, form=form)

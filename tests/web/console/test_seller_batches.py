@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from gannan.catalog.models import Product, ProductStatus, TraceBatch
-from gannan.orders.models import OrderLine
+from gannan.orders.models import OrderLine, SellerOrder
 from gannan.platform.extensions import db
 from gannan.platform.models import Notification
 from tests.factories import TraceBatchFactory
@@ -106,3 +108,19 @@ def test_an_admin_recalls_a_batch_by_its_trace_code_and_sees_who_to_call_back(cl
     db.session.expire_all()
     assert db.session.get(Product, world.product_id).status is ProductStatus.BLOCKED
     assert db.session.get(TraceBatch, world.batch_id).recalled_by_id == world.admin.id
+
+
+@pytest.mark.parametrize("name, value", [("batch_", "1"), ("batch_abc", "1"),
+                                         ("batch_99999999999999999999", "1"),
+                                         ("batch_1", "99999999999999999999"),
+                                         ("batch_1", "一"), ("batch_1", "-3")])
+def test_odd_batch_fields_on_the_ship_form_are_refused_in_words(client, world, name, value):
+    sign_in(client, world.owner)
+    url = f"/seller/orders/{world.seller_order_id}"
+    refused = post(client, f"{url}/ship", {"carrier": "EMS", "tracking_number": "E1",
+                                           name: value})
+    assert refused.status_code == 422
+    page = text(refused)
+    assert "填写的内容有误" in page and "请从列表中选择装箱的批次" in page
+    db.session.expire_all()
+    assert db.session.get(SellerOrder, world.seller_order_id).shipped_at is None
