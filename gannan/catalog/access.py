@@ -31,8 +31,12 @@ def batch_or_404(batch_id: int) -> TraceBatch:
 
 def is_listed(product: Product) -> bool:
     """Shoppers see a product only while it is published by an approved seller."""
-    return (product.status is ProductStatus.PUBLISHED
-            and product.seller.status is SellerStatus.APPROVED)
+    return listed(product.status, product.seller.status)
+
+
+def listed(product_status: ProductStatus, seller_status: SellerStatus) -> bool:
+    """:func:`is_listed` for a product and seller read as columns."""
+    return product_status is ProductStatus.PUBLISHED and seller_status is SellerStatus.APPROVED
 
 
 def _seller_of_product(view_args: dict[str, Any]) -> int:

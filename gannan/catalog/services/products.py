@@ -6,7 +6,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import bindparam, case, func, update
 from sqlalchemy.orm import defaultload
 
 from gannan.catalog.categories import require_category
@@ -196,6 +196,26 @@ def change_stock(sku_id: int, delta: int, ceiling: int | None = None) -> int | N
         .returning(Sku.stock)
         .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
+
+
+def take_stock(wanted: dict[int, int]) -> dict[int, int]:
+    """Take ``wanted[sku_id]`` units of every SKU in one conditional UPDATE, inside the
+    caller's transaction; returns the new stock of each SKU that had enough.
+
+    A SKU missing from the answer was short and was not touched: the caller rolls the
+    transaction back.  Like :func:`change_stock` the condition is checked by the database
+    on each row it updates, so no unit is taken twice and no stock goes negative.
+    """
+    if not wanted:
+        return {}
+    need = case({sku_id: quantity for sku_id, quantity in wanted.items()}, value=Sku.id)
+    return dict(db.session.execute(
+        update(Sku)
+        .where(Sku.id.in_(sorted(wanted)), Sku.stock >= need)
+        .values(stock=Sku.stock - need)
+        .returning(Sku.id, Sku.stock)
+        .execution_options(synchronize_session=False)
+    ).all())
 
 
 def sold_out_changed(new_stock: int, delta: int) -> bool:
