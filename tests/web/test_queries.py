@@ -113,7 +113,9 @@ def test_home_and_search(client):
         same_count(a, b)
 
 
-def test_product_page(client):
+def plain_and_rich_products() -> tuple[int, int]:
+    """A listed product with one SKU, certificate and batch, and one with nine SKUs,
+    five more certificates and six more batches: (plain id, rich id)."""
     [(plain, _)] = listed_products(1, sellers=1)
     [(rich_id, _)] = listed_products(1, sellers=1)
     rich = db.session.get(Product, rich_id)
@@ -121,6 +123,11 @@ def test_product_page(client):
     certify(rich, 5)
     for _ in range(6):
         add_batch(rich, inspections=3)
+    return plain, rich_id
+
+
+def test_product_page(client):
+    plain, rich_id = plain_and_rich_products()
     same_count(statements(client, f"/p/{plain}"), statements(client, f"/p/{rich_id}"))
 
 
@@ -183,13 +190,7 @@ def test_my_orders_and_an_order(client, signed_in):
 def test_product_api_is_a_few_statements_whatever_it_shows(client):
     """GET /api/v1/products/{id}: at most 6 statements, as many for one SKU, certificate
     and batch as for nine SKUs, five certificates and six batches."""
-    [(plain, _)] = listed_products(1, sellers=1)
-    [(rich_id, _)] = listed_products(1, sellers=1)
-    rich = db.session.get(Product, rich_id)
-    rich.skus.extend(Sku(code=f"X{i}", spec=f"{i}箱", price_fen=100, stock=1) for i in range(8))
-    certify(rich, 5)
-    for _ in range(6):
-        add_batch(rich, inspections=3)
+    plain, rich_id = plain_and_rich_products()
     small = statements(client, f"/api/v1/products/{plain}")
     large = statements(client, f"/api/v1/products/{rich_id}")
     body = client.get(f"/api/v1/products/{rich_id}").get_json()
