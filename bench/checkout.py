@@ -714,7 +714,8 @@ def main(argv: list[str] | None = None) -> int:
     path = write_results({
         "benchmark": "checkout", "ok": not failed, "git_revision": git_revision(),
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": {k: v for k, v in vars(args).items() if k not in ("database_url", "results_dir")}
+        "config": {k: v for k, v in vars(args).items()
+                   if k not in ("database_url", "results_dir")}
         | {"database": make_url(args.database_url).database, "stripe_mock": stripe},
         "cpus": os.cpu_count(), "load_average": load,
         "summary": summary, "rounds": rounds, "latency": latency, "in_process": inproc,
