@@ -63,3 +63,20 @@ def test_a_replayed_checkout_is_cheap_and_the_same(client, shopper, market, coun
     assert again == first
     assert replayed <= MAX_STATEMENTS
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 1
+
+
+def test_a_stripe_checkout_reads_its_order_back_in_a_constant_number(client, shopper, market,
+                                                                      count_queries, stripe_on):
+    many = [sku for key in ("orange", "oil", "noodles") for sku in more_skus(market[key], 2)]
+    counts = []
+    for key, skus in (("one", many[:1]), ("many", many)):
+        fill_cart(client, shopper, skus)
+        headers = {**bearer(shopper), "Idempotency-Key": key}
+        db.session.expunge_all()
+        with count_queries() as sql:
+            response = client.post("/api/v1/checkout", headers=headers,
+                                   json={"address": ADDRESS, "payment_method": "stripe"})
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["stripe_client_secret"]
+        counts.append(len(sql))
+    assert counts[0] == counts[1], counts

@@ -295,4 +295,6 @@ def _ensure_payment_intent(order: Order) -> Order:
                                    stripe_client_secret=secret)
                            .execution_options(synchronize_session=False))
         db.session.commit()  # expires the order: it is read again with the stored intent
+        db.session.scalar(with_parts(db.select(Order)).where(Order.id == order.id)
+                          .execution_options(populate_existing=True))  # one SELECT a kind
     return order
