@@ -13,6 +13,10 @@ Runs, one after the other (each measures its own floor in the same run):
   ``backend.search`` p95 and its ratio to the FTS5 MATCH of the same terms;
 * (``listing-es``, ``listing-sqlite`` with ``--listing``: the listing is already one
   query of the search mix; these add its HTTP run and two more index builds);
+* ``checkout`` (``bench/checkout.py``, with ``BENCH_CHECKOUT_DATABASE_URL``, a local
+  PostgreSQL database it recreates): the contention run against the plain SQL loop, the
+  three-seller COD checkout in process against one conditional UPDATE per SKU, and the
+  statements of the checkout and of ``GET /api/v1/products/{id}``;
 * ``reports`` (``bench/reports.py``) on ``--report-rows`` ledger rows in the PostgreSQL
   database ``BENCH_REPORTS_DATABASE_URL`` (the first run generates it, later runs reuse
   it): build_content against the raw SQL of everything the report holds, peak memory.
@@ -108,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         plan.append((name, [name, "--products", str(products), "--concurrency", "2", *load,
                             "--iterations", str(args.iterations), "--max-query-seconds", "6"]))
     plan.append(("reports", []))
+    checkout_url = os.environ.get("BENCH_CHECKOUT_DATABASE_URL")
+    if checkout_url:
+        plan.append(("checkout", ["--rounds", "3", "--iterations", str(args.iterations),
+                                  "--inprocess-iterations", str(args.iterations * 2),
+                                  "--database-url", checkout_url]))
+    else:
+        skipped.append("checkout: BENCH_CHECKOUT_DATABASE_URL is not set")
     if args.only:
         plan = [step for step in plan if step[0] in args.only]
 
@@ -121,6 +132,9 @@ def main(argv: list[str] | None = None) -> int:
             if name == "reports":
                 command = [python, "-m", "bench.reports", "--rows", str(args.report_rows),
                            "--repeat", "3", "--no-render", "--output", str(folder / "r.json")]
+            elif name == "checkout":
+                command = [python, "-m", "bench.checkout", *options, "--results-dir",
+                           str(folder)]
             else:
                 command = [python, "-m", "bench.run", *options, "--results-dir", str(folder)]
             code = _run(command, Path(tmp) / f"{name}.log")
@@ -128,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
             if code != 0 or result is None:
                 failures.append(f"{name}: exit {code}")
                 continue
-            summary += _report_rows(result) if name == "reports" else result["summary"]
+            summary += _report_rows(result) if name == "reports" else \
+                result["rows"] if name == "checkout" else result["summary"]
 
     elapsed = round(time.monotonic() - started)
     print(f"\n=== bench-all: {elapsed} s; each row against its floor in the same run ===")

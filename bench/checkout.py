@@ -23,6 +23,11 @@
    refilled through the API between checkouts (not timed): p50/p95/p99 of the checkout
    request, for cash on delivery and (with stripe-mock) Stripe.
 
+5. In process, with the servers stopped: the same three-seller COD checkout through
+   Flask's test client ``--inprocess-iterations`` times (wall and CPU time, SQL
+   statements), alternating with its floor, one conditional UPDATE per SKU of the cart
+   in one transaction; then ``GET /api/v1/products/{id}`` (statements, p50).
+
 Prints a table, writes ``bench/results/checkout-<UTC timestamp>.json`` and exits 1 when
 any verification failed.  Everything goes to 127.0.0.1 only.
 """
@@ -440,6 +445,113 @@ def percentiles(samples_ms: list[float]) -> dict[str, float]:
             "p99_ms": round(cuts[98], 2), "max_ms": round(max(samples_ms), 2)}
 
 
+# --- in process --------------------------------------------------------------------
+
+
+def _quantile(samples: list[float], q: int) -> float:
+    return round(statistics.quantiles(samples, n=100, method="inclusive")[q - 1], 2)
+
+
+def in_process(env: dict[str, str], fixture: Fixture, iterations: int) -> dict[str, Any]:
+    """The three-seller COD checkout through Flask's test client (no HTTP, no gunicorn),
+    the cart refilled between checkouts (not timed), alternating with its floor: one
+    conditional UPDATE per SKU of the same cart, in one transaction on the app's engine.
+    Wall and CPU time of each (CPU time is what a loaded machine distorts least), and
+    the SQL statements of each checkout.  Then ``GET /api/v1/products/{id}`` of the first
+    seller's product: its statements and p50."""
+    from sqlalchemy import event, text
+
+    from gannan.catalog.models import Sku
+    from gannan.platform.extensions import db
+
+    app = build_app(env)
+    client = app.test_client()
+    auth = {"Authorization": f"Bearer {fixture.latency_token}"}
+    body = {"payment_method": "cod", "address": ADDRESS}
+    statements: list[str] = []
+    samples: dict[str, list[float]] = {"wall": [], "cpu": [], "floor_wall": [], "floor_cpu": []}
+    counts: Counter = Counter()
+    problems: list[str] = []
+    floor_sql = text("UPDATE skus SET stock = stock - 1 WHERE id = :id AND stock >= 1 "
+                     "RETURNING stock")
+    with app.app_context():
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute",
+                     lambda conn, cursor, statement, *a: statements.append(statement))
+        product_id = db.session.get(Sku, fixture.cart_skus[0]).product_id
+        db.session.remove()
+        for i in range(LATENCY_WARMUP + iterations):
+            for sku_id in fixture.cart_skus:
+                added = client.post("/api/v1/cart/items", headers=auth,
+                                    json={"sku_id": sku_id, "quantity": 1})
+                if added.status_code != 201:
+                    raise BenchError(f"refilling the cart failed: {added.status_code}")
+            before = len(statements)
+            wall, cpu = time.perf_counter(), time.process_time()
+            reply = client.post("/api/v1/checkout", json=body,
+                                headers={**auth, "Idempotency-Key": str(uuid.uuid4())})
+            wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+            if reply.status_code != 201:
+                problems.append(f"checkout {i}: {reply.status_code}")
+                continue
+            floor_wall, floor_cpu = time.perf_counter(), time.process_time()
+            with engine.begin() as conn:
+                for sku_id in fixture.cart_skus:
+                    conn.execute(floor_sql, {"id": sku_id}).one()
+            floor_wall = time.perf_counter() - floor_wall
+            floor_cpu = time.process_time() - floor_cpu
+            if i < LATENCY_WARMUP:
+                continue
+            counts[len(statements) - before - len(fixture.cart_skus)] += 1
+            for key, value in (("wall", wall), ("cpu", cpu), ("floor_wall", floor_wall),
+                               ("floor_cpu", floor_cpu)):
+                samples[key].append(value * 1000)
+        page_wall, page_counts = [], Counter()
+        for _ in range(iterations):
+            db.session.remove()
+            before = len(statements)
+            started = time.perf_counter()
+            page = client.get(f"/api/v1/products/{product_id}")
+            page_wall.append((time.perf_counter() - started) * 1000)
+            page_counts[len(statements) - before] += 1
+            if page.status_code != 200:
+                problems.append(f"product page: {page.status_code}")
+                break
+        engine.dispose()
+    result = {"iterations": iterations, "problems": problems,
+              "statements": dict(counts), "product_page_statements": dict(page_counts),
+              "product_page_p50_ms": _quantile(page_wall, 50)}
+    for key, values in samples.items():
+        result[f"{key}_p50_ms"] = _quantile(values, 50)
+        result[f"{key}_p95_ms"] = _quantile(values, 95)
+    result["ratio_wall"] = round(result["wall_p50_ms"] / result["floor_wall_p50_ms"], 1)
+    result["ratio_cpu"] = round(result["cpu_p50_ms"] / result["floor_cpu_p50_ms"], 1)
+    return result
+
+
+def summary_rows(summary: dict[str, Any], inproc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The rows ``bench.all`` prints: each against its floor in this run."""
+    rows = [
+        {"row": "checkout contention: API requests/s / plain SQL conditional updates/s "
+                f"({summary['api_requests_per_s']} / {summary['sql_updates_per_s']}), 0 oversold",
+         "value": summary["ratio_api_to_sql"], "goal": 0.25, "better": "higher"},
+        {"row": "checkout 3 sellers COD in process: p50 wall ms (CPU "
+                f"{inproc['cpu_p50_ms']} ms; floor: one conditional UPDATE per SKU "
+                f"{inproc['floor_wall_p50_ms']} ms wall, ratio {inproc['ratio_wall']})",
+         "value": inproc["wall_p50_ms"], "goal": 25, "better": "lower"},
+        {"row": "checkout 3 sellers COD: SQL statements (every checkout)",
+         "value": max(inproc["statements"], default=0), "goal": 15, "better": "lower"},
+        {"row": f"GET /api/v1/products/{{id}}: SQL statements (p50 "
+                f"{inproc['product_page_p50_ms']} ms in process)",
+         "value": max(inproc["product_page_statements"], default=0), "goal": 6,
+         "better": "lower"},
+    ]
+    for row in rows:
+        row["meets_goal"] = row["value"] >= row["goal"] if row["better"] == "higher" \
+            else row["value"] <= row["goal"]
+    return rows
+
+
 # --- running -----------------------------------------------------------------------
 
 
@@ -518,9 +630,21 @@ def print_summary(summary: dict[str, Any], latency: list[dict[str, Any]]) -> Non
               + ("  FAILED: " + "; ".join(run["problems"][:3]) if run["problems"] else ""))
 
 
-def write_results(results: dict[str, Any]) -> Path:
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"checkout-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+def print_in_process(inproc: dict[str, Any]) -> None:
+    print(f"\nin process x{inproc['iterations']} (test client)   p50 ms   p95 ms")
+    for label, key in (("checkout wall", "wall"), ("checkout CPU", "cpu"),
+                       ("floor wall (UPDATE per SKU)", "floor_wall"),
+                       ("floor CPU", "floor_cpu")):
+        print(f"  {label:<30}{inproc[key + '_p50_ms']:>8.2f}{inproc[key + '_p95_ms']:>9.2f}")
+    print(f"  ratio to the floor: wall {inproc['ratio_wall']}, CPU {inproc['ratio_cpu']}")
+    print(f"  statements per checkout: {inproc['statements']}; product page: "
+          f"{inproc['product_page_statements']} (p50 {inproc['product_page_p50_ms']} ms)")
+
+
+def write_results(results: dict[str, Any], folder: Path | None = None) -> Path:
+    folder = folder or RESULTS_DIR
+    folder.mkdir(exist_ok=True)
+    path = folder / f"checkout-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     return path
 
@@ -545,6 +669,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="local PostgreSQL database to recreate (default gannan_bench)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    parser.add_argument("--inprocess-iterations", type=int, default=100,
+                        help="checkouts through the test client (and product page GETs)")
+    parser.add_argument("--results-dir", type=Path, default=None,
+                        help="where the JSON goes (default bench/results)")
     parser.add_argument("--stripe-api-base", default=DEFAULT_STRIPE_BASE,
                         help="stripe-mock on 127.0.0.1; '' skips the Stripe latency run")
     args = parser.parse_args(argv)
@@ -567,29 +695,35 @@ def main(argv: list[str] | None = None) -> int:
     fixture = seed(env, args.shoppers)
     with GunicornServer("gannan:create_app()", env=env, workers=args.workers,
                         worker_class="gthread", threads=args.threads,
-                        ready_path="/api/v1/health", log_dir=workdir, label="gannan") as server:
+                        ready_path="/api/v1/health", log_dir=workdir, label="gannan",
+                        ready_timeout=120.0) as server:  # 4 workers importing on a busy machine
         print(f"gunicorn gthread {args.workers}x{args.threads} at {server.base_url}; "
               f"stripe-mock: {stripe or 'not available'}\n")
         print("round    201   409 stock  wall ms  chk/s   req/s  slow ms |  sql   ms    upd/s")
         rounds = contention(server, args, fixture)
         latency = [latency_run(server.base_url, fixture, method, args.iterations)
                    for method in ["cod"] + (["stripe"] if stripe else [])]
+    inproc = in_process(env, fixture, args.inprocess_iterations)
     summary = summarise(rounds)
     print_summary(summary, latency)
+    print_in_process(inproc)
+    rows = summary_rows(summary, inproc)
     load = {"before": load_before, "after": [round(x, 2) for x in os.getloadavg()]}
     failed = any(r["api"]["problems"] or r["sql"]["problems"] for r in rounds) or any(
-        run["problems"] for run in latency)
+        run["problems"] for run in latency) or bool(inproc["problems"])
     path = write_results({
         "benchmark": "checkout", "ok": not failed, "git_revision": git_revision(),
         "when": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "config": {k: v for k, v in vars(args).items() if k != "database_url"}
+        "config": {k: v for k, v in vars(args).items()
+                   if k not in ("database_url", "results_dir")}
         | {"database": make_url(args.database_url).database, "stripe_mock": stripe},
         "cpus": os.cpu_count(), "load_average": load,
-        "summary": summary, "rounds": rounds, "latency": latency,
-    })
+        "summary": summary, "rounds": rounds, "latency": latency, "in_process": inproc,
+        "rows": rows,
+    }, args.results_dir)
     print(f"load average before/after: {load['before'][0]} / {load['after'][0]} "
           f"on {os.cpu_count()} CPUs")
-    print(f"\n{'FAILED' if failed else 'ok'}; results in {path.relative_to(PROJECT_ROOT)}")
+    print(f"\n{'FAILED' if failed else 'ok'}; results in {path}")
     return 1 if failed else 0
 
 

@@ -12,11 +12,11 @@ from gannan.platform.auth import any_of, can_manage, current_user, role, seller_
 from gannan.platform.errors import NotFound, ValidationFailed
 from gannan.platform.extensions import db
 from gannan.platform.fields import INT32_MAX
-from gannan.platform.models import Role, SellerStatus
+from gannan.platform.models import Role, Seller, SellerStatus
 
 
-def product_or_404(product_id: int) -> Product:
-    product = db.session.get(Product, product_id)
+def product_or_404(product_id: int, options: tuple = ()) -> Product:
+    product = db.session.get(Product, product_id, options=options)
     if product is None:
         raise NotFound("No such product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)
     return product
@@ -31,8 +31,12 @@ def batch_or_404(batch_id: int) -> TraceBatch:
 
 def is_listed(product: Product) -> bool:
     """Shoppers see a product only while it is published by an approved seller."""
-    return (product.status is ProductStatus.PUBLISHED
-            and product.seller.status is SellerStatus.APPROVED)
+    return listed(product.status, product.seller.status)
+
+
+def listed(product_status: ProductStatus, seller_status: SellerStatus) -> bool:
+    """:func:`is_listed` for a product and seller read as columns."""
+    return product_status is ProductStatus.PUBLISHED and seller_status is SellerStatus.APPROVED
 
 
 def _seller_of_product(view_args: dict[str, Any]) -> int:
@@ -63,6 +67,9 @@ batch_member_or_admin = any_of(seller_member(seller_of=_seller_of_batch),
 
 def product_visible(view_args: dict[str, Any]) -> None:
     """Listed products are public; others only to the seller's members and admins."""
-    product = db.session.get(Product, view_args["product_id"])
-    if product is None or not (is_listed(product) or can_manage(current_user(), product.seller_id)):
+    row = db.session.execute(
+        db.select(Product.seller_id, Product.status, Seller.status)
+        .join(Seller, Seller.id == Product.seller_id)
+        .where(Product.id == view_args["product_id"])).first()
+    if row is None or not (listed(row[1], row[2]) or can_manage(current_user(), row[0])):
         raise NotFound("No such product.", code=CatalogErrorCode.PRODUCT_NOT_FOUND)

@@ -90,15 +90,14 @@ class Product(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    seller: Mapped[Seller] = relationship(lazy="joined")
-    category: Mapped[Category] = relationship(lazy="joined")
-    origin_county: Mapped[County] = relationship(lazy="joined")
+    seller: Mapped[Seller] = relationship()
+    category: Mapped[Category] = relationship()
+    origin_county: Mapped[County] = relationship()
     skus: Mapped[list[Sku]] = relationship(
         back_populates="product", cascade="all, delete-orphan", order_by="Sku.id",
-        lazy="selectin",
     )
     certificates: Mapped[list[Certificate]] = relationship(
-        secondary=certificate_products, back_populates="products", lazy="selectin"
+        secondary=certificate_products, back_populates="products"
     )
 
     @property
@@ -177,7 +176,7 @@ class Certificate(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     products: Mapped[list[Product]] = relationship(
-        secondary=certificate_products, back_populates="certificates", lazy="selectin"
+        secondary=certificate_products, back_populates="certificates"
     )
 
     def valid_on(self, day: date) -> bool:
@@ -208,10 +207,9 @@ class TraceBatch(db.Model):
     recall_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     recalled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    product: Mapped[Product] = relationship(lazy="joined")
+    product: Mapped[Product] = relationship()
     inspections: Mapped[list[Inspection]] = relationship(
         back_populates="batch", cascade="all, delete-orphan", order_by="Inspection.id",
-        lazy="selectin",
     )
 
 
@@ -247,8 +245,8 @@ class SpotCheck(db.Model):
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    product: Mapped[Product] = relationship(lazy="joined")
-    batch: Mapped[TraceBatch | None] = relationship(lazy="joined")
+    product: Mapped[Product] = relationship()
+    batch: Mapped[TraceBatch | None] = relationship()
 
 
 class SearchOutbox(db.Model):

@@ -10,6 +10,7 @@ from gannan.catalog.access import batch_member_or_admin, body_seller_member, pro
 from gannan.catalog.categories import all_categories
 from gannan.catalog.labels import label_sheet
 from gannan.catalog.qr import qr_png, qr_svg
+from gannan.catalog.queries import product_page
 from gannan.catalog.schemas import (
     BatchCreateSchema,
     BatchSchema,
@@ -87,7 +88,7 @@ class ProductDetail(MethodView):
     @products_blp.response(200, ProductSchema)
     def get(self, product_id):
         """A product with SKUs, seller, origin, valid certificates and latest batches"""
-        return product_or_404(product_id)
+        return product_or_404(product_id, product_page())
 
     @products_blp.arguments(ProductWriteSchema, required=False)
     @products_blp.response(200, ProductSchema)

@@ -31,7 +31,6 @@ class Cart(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
     items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id",
-        lazy="selectin",
     )
 
 
@@ -47,7 +46,7 @@ class CartItem(db.Model):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     cart: Mapped[Cart] = relationship(back_populates="items")
-    sku: Mapped[Sku] = relationship(lazy="joined")
+    sku: Mapped[Sku] = relationship()
 
 
 class PaymentMethod(str, enum.Enum):
@@ -106,10 +105,9 @@ class Order(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    buyer: Mapped[User] = relationship(lazy="joined")
+    buyer: Mapped[User] = relationship()
     seller_orders: Mapped[list[SellerOrder]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="SellerOrder.id",
-        lazy="selectin",
     )
 
     @property
@@ -153,17 +151,16 @@ class SellerOrder(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     order: Mapped[Order] = relationship(back_populates="seller_orders")
-    seller: Mapped[Seller] = relationship(lazy="joined")
+    seller: Mapped[Seller] = relationship()
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="seller_order", cascade="all, delete-orphan", order_by="OrderLine.id",
-        lazy="selectin",
     )
     events: Mapped[list[SellerOrderEvent]] = relationship(
         back_populates="seller_order", cascade="all, delete-orphan",
-        order_by="SellerOrderEvent.id", lazy="selectin",
+        order_by="SellerOrderEvent.id",
     )
     refunds: Mapped[list[Refund]] = relationship(
-        back_populates="seller_order", order_by="Refund.id", lazy="selectin")
+        back_populates="seller_order", order_by="Refund.id")
 
 
 class OrderLine(db.Model):
@@ -333,9 +330,9 @@ class AfterSalesRequest(db.Model):
 
     seller_order: Mapped[SellerOrder] = relationship()
     events: Mapped[list[AfterSalesEvent]] = relationship(
-        back_populates="request", order_by="AfterSalesEvent.id", lazy="selectin")
+        back_populates="request", order_by="AfterSalesEvent.id")
     photos: Mapped[list[AfterSalesPhoto]] = relationship(
-        order_by="AfterSalesPhoto.position", lazy="selectin")
+        order_by="AfterSalesPhoto.position")
 
 
 class AfterSalesPhoto(db.Model):
@@ -399,9 +396,9 @@ class Review(db.Model):
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
     lines: Mapped[list[ReviewLine]] = relationship(
-        back_populates="review", order_by="ReviewLine.id", lazy="selectin")
+        back_populates="review", order_by="ReviewLine.id")
     photos: Mapped[list[ReviewPhoto]] = relationship(
-        order_by="ReviewPhoto.position", lazy="selectin")
+        order_by="ReviewPhoto.position")
 
     @property
     def verified_purchase(self) -> bool:

@@ -52,10 +52,10 @@ class User(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     role_rows: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan"
     )
     memberships: Mapped[list[SellerMember]] = relationship(
-        back_populates="user", lazy="selectin"
+        back_populates="user"
     )
 
     @property
@@ -141,18 +141,17 @@ class Seller(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
-    county: Mapped[County] = relationship(lazy="joined")
+    county: Mapped[County] = relationship()
     members: Mapped[list[SellerMember]] = relationship(
-        back_populates="seller", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="seller", cascade="all, delete-orphan"
     )
     qualifications: Mapped[list[Qualification]] = relationship(
         back_populates="seller",
         cascade="all, delete-orphan",
         order_by="Qualification.id",
-        lazy="selectin",
     )
     decisions: Mapped[list[SellerDecision]] = relationship(
-        back_populates="seller", order_by="SellerDecision.id", lazy="selectin"
+        back_populates="seller", order_by="SellerDecision.id"
     )
     # loaded where shown (county listings, the admin's review), not with every seller
     recommendations: Mapped[list[SellerRecommendation]] = relationship(
@@ -178,7 +177,7 @@ class SellerMember(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     seller: Mapped[Seller] = relationship(back_populates="members")
-    user: Mapped[User] = relationship(back_populates="memberships", lazy="joined")
+    user: Mapped[User] = relationship(back_populates="memberships")
 
 
 class QualificationKind(str, enum.Enum):
@@ -232,7 +231,7 @@ class SellerDecision(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     seller: Mapped[Seller] = relationship(back_populates="decisions")
-    actor: Mapped[User] = relationship(lazy="joined")
+    actor: Mapped[User] = relationship()
 
 
 class SellerRecommendation(db.Model):
@@ -249,7 +248,7 @@ class SellerRecommendation(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     seller: Mapped[Seller] = relationship(back_populates="recommendations")
-    officer: Mapped[User] = relationship(lazy="joined")
+    officer: Mapped[User] = relationship()
 
 
 class Notification(db.Model):

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from stdnum.cn import uscc as uscc_std
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -332,7 +332,8 @@ def recommend_seller(county_code: str, seller_id: int, officer: User,
 
 
 def list_sellers(*, status: SellerStatus | None = None, county: str | None = None, kind=None):
-    query = db.select(Seller).order_by(Seller.id)
+    query = db.select(Seller).order_by(Seller.id).options(
+        joinedload(Seller.county), selectinload(Seller.qualifications))  # SellerPublicSchema
     if status is not None:
         query = query.where(Seller.status == status)
     if county:

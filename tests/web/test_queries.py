@@ -21,6 +21,7 @@ from gannan.catalog.models import (
 from gannan.catalog.services.trace import new_trace_code
 from gannan.orders.services.cart import add_item
 from gannan.orders.services.checkout import checkout
+from gannan.platform.auth import issue_token
 from gannan.platform.extensions import db
 from gannan.platform.models import SellerStatus, User
 from tests.factories import ProductFactory, SellerFactory, UserFactory
@@ -85,10 +86,10 @@ def add_batch(product, inspections: int, spot_checks: int = 0, checker=None) -> 
     return batch
 
 
-def statements(client, path: str) -> int:
+def statements(client, path: str, headers: dict | None = None) -> int:
     db.session.expunge_all()  # nothing cached from setting up: count what the page loads
     with count_queries() as sql:
-        response = client.get(path)
+        response = client.get(path, headers=headers)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     if os.environ.get("SHOW_SQL"):  # SHOW_SQL=1 pytest -s: what each page ran
         print(f"--- {path}: {len(sql)}")
@@ -104,6 +105,7 @@ def same_count(small: int, large: int) -> None:
 
 def test_home_and_search(client):
     listed_products(2, sellers=1)
+    client.get("/")  # fills the process's county cache (platform.counties) once
     small = [statements(client, path) for path in ("/", "/search?q=脐橙", "/search")]
     listed_products(18, sellers=4)
     large = [statements(client, path) for path in ("/", "/search?q=脐橙", "/search")]
@@ -111,7 +113,9 @@ def test_home_and_search(client):
         same_count(a, b)
 
 
-def test_product_page(client):
+def plain_and_rich_products() -> tuple[int, int]:
+    """A listed product with one SKU, certificate and batch, and one with nine SKUs,
+    five more certificates and six more batches: (plain id, rich id)."""
     [(plain, _)] = listed_products(1, sellers=1)
     [(rich_id, _)] = listed_products(1, sellers=1)
     rich = db.session.get(Product, rich_id)
@@ -119,6 +123,11 @@ def test_product_page(client):
     certify(rich, 5)
     for _ in range(6):
         add_batch(rich, inspections=3)
+    return plain, rich_id
+
+
+def test_product_page(client):
+    plain, rich_id = plain_and_rich_products()
     same_count(statements(client, f"/p/{plain}"), statements(client, f"/p/{rich_id}"))
 
 
@@ -173,3 +182,44 @@ def test_my_orders_and_an_order(client, signed_in):
     large = [statements(client, "/orders"), statements(client, f"/orders/{big}")]
     for a, b in zip(small, large):
         same_count(a, b)
+
+
+# --- the API's hot paths (issue 10: counts, not timings) ----------------------------------
+
+
+def test_product_api_is_a_few_statements_whatever_it_shows(client):
+    """GET /api/v1/products/{id}: at most 6 statements, as many for one SKU, certificate
+    and batch as for nine SKUs, five certificates and six batches."""
+    plain, rich_id = plain_and_rich_products()
+    small = statements(client, f"/api/v1/products/{plain}")
+    large = statements(client, f"/api/v1/products/{rich_id}")
+    body = client.get(f"/api/v1/products/{rich_id}").get_json()
+    assert len(body["skus"]) == 9 and len(body["latest_batches"]) == 5
+    assert small == large, (small, large)
+    assert large <= 6, large
+
+
+def test_trace_api_is_constant_in_what_the_batch_holds(client, admin):
+    [(plain, _), (rich, _)] = listed_products(2, sellers=2)
+    certify(db.session.get(Product, rich), 5)
+    small = add_batch(db.session.get(Product, plain), inspections=1, spot_checks=1,
+                      checker=admin).trace_code
+    large = add_batch(db.session.get(Product, rich), inspections=6, spot_checks=4,
+                      checker=admin).trace_code
+    same_count(statements(client, f"/api/v1/trace/{small}"),
+               statements(client, f"/api/v1/trace/{large}"))
+
+
+def test_order_list_api_is_constant_in_orders_and_lines(client):
+    shopper = UserFactory()
+    shopper_id, headers = shopper.id, {"Authorization": f"Bearer {issue_token(shopper)[0]}"}
+    skus = [sku for _, sku in listed_products(8, sellers=4)]
+    buy(shopper_id, skus[:1], "one")
+    small = statements(client, "/api/v1/orders", headers)
+    big = buy(shopper_id, skus, "big")
+    for i in range(8):
+        buy(shopper_id, skus[i % 4:i % 4 + 2], f"more-{i}")
+    large = statements(client, "/api/v1/orders", headers)
+    assert client.get("/api/v1/orders", headers=headers).get_json()["items"][0]["id"] > big
+    same_count(small, large)
+    assert large <= 8, large

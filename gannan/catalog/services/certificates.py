@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy.orm import selectinload
+
 from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import BRAND_KINDS, Certificate, CertificateKind, Product
@@ -86,4 +88,5 @@ def set_coverage(seller_id: int, certificate_id: int, product_ids: list[int]) ->
 def seller_certificates(seller_id: int) -> list[Certificate]:
     return list(db.session.scalars(
         db.select(Certificate).where(Certificate.seller_id == seller_id).order_by(Certificate.id)
+        .options(selectinload(Certificate.products))
     ))

@@ -6,8 +6,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
-from sqlalchemy.orm import defaultload
+from sqlalchemy import bindparam, case, func, update
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.errors import CatalogErrorCode
@@ -22,6 +21,7 @@ from gannan.catalog.models import (
     certificate_products,
 )
 from gannan.catalog.access import product_or_404
+from gannan.catalog.queries import product_page
 from gannan.platform.counties import require_current_county
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
@@ -198,6 +198,26 @@ def change_stock(sku_id: int, delta: int, ceiling: int | None = None) -> int | N
     ).scalar_one_or_none()
 
 
+def take_stock(wanted: dict[int, int]) -> dict[int, int]:
+    """Take ``wanted[sku_id]`` units of every SKU in one conditional UPDATE, inside the
+    caller's transaction; returns the new stock of each SKU that had enough.
+
+    A SKU missing from the answer was short and was not touched: the caller rolls the
+    transaction back.  Like :func:`change_stock` the condition is checked by the database
+    on each row it updates, so no unit is taken twice and no stock goes negative.
+    """
+    if not wanted:
+        return {}
+    need = case({sku_id: quantity for sku_id, quantity in wanted.items()}, value=Sku.id)
+    return dict(db.session.execute(
+        update(Sku)
+        .where(Sku.id.in_(sorted(wanted)), Sku.stock >= need)
+        .values(stock=Sku.stock - need)
+        .returning(Sku.id, Sku.stock)
+        .execution_options(synchronize_session=False)
+    ).all())
+
+
 def sold_out_changed(new_stock: int, delta: int) -> bool:
     """Whether a stock change made the SKU sold out, or available again: the only
     stock changes search has to hear about."""
@@ -226,7 +246,8 @@ def adjust_stock(product_id: int, sku_id: int, delta: int) -> Sku:
 
 
 def seller_products(seller_id: int, status: ProductStatus | None = None):
-    query = db.select(Product).where(Product.seller_id == seller_id).order_by(Product.id.desc())
+    query = db.select(Product).where(Product.seller_id == seller_id) \
+        .order_by(Product.id.desc()).options(*product_page())
     if status is not None:
         query = query.where(Product.status == status)
     return query
@@ -292,10 +313,7 @@ def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
 
 def products_by_ids(ids: list[int]) -> list[Product]:
     """Products in the order of ``ids``, in a constant number of queries (the cart page)."""
-    # A summary shows the seller's name only: leave its members, licences and review
-    # trail unloaded (six queries a page otherwise).
-    query = db.select(Product).where(Product.id.in_(ids)).options(
-        defaultload(Product.seller).lazyload("*"))
+    query = db.select(Product).where(Product.id.in_(ids)).options(*product_page())
     found = {p.id: p for p in db.session.scalars(query)}
     return [found[i] for i in ids if i in found]
 

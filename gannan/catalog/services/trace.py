@@ -7,11 +7,13 @@ from typing import Any
 
 from flask import current_app, request
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from gannan.catalog.access import product_or_404
 from gannan.catalog.errors import CatalogErrorCode
 from gannan.catalog.indexing import queue_reindex
 from gannan.catalog.models import Inspection, ProductStatus, SpotCheck, TraceBatch
+from gannan.catalog.queries import trace_page
 from gannan.catalog.signals import batch_traced
 from gannan.platform.errors import NotFound, ValidationFailed
 from gannan.platform.extensions import db
@@ -110,8 +112,9 @@ def product_batches(product_id: int) -> list[TraceBatch]:
     ))
 
 
-def batch_by_code(code: str) -> TraceBatch:
-    batch = db.session.scalar(db.select(TraceBatch).where(TraceBatch.trace_code == code.upper()))
+def batch_by_code(code: str, options: tuple = ()) -> TraceBatch:
+    batch = db.session.scalar(db.select(TraceBatch).options(*options)
+                              .where(TraceBatch.trace_code == code.upper()))
     if batch is None:
         raise NotFound("No batch has this trace code.", code=CatalogErrorCode.TRACE_CODE_NOT_FOUND)
     return batch
@@ -120,12 +123,13 @@ def batch_by_code(code: str) -> TraceBatch:
 def trace_chain(code: str) -> dict[str, Any]:
     """Everything a shopper may check about a batch: product, seller, origin, batch,
     inspections, certificates (valid or not, and which) and spot checks."""
-    batch = batch_by_code(code)
+    batch = batch_by_code(code, trace_page())
     product = batch.product
     seller = product.seller
     today = shanghai_today()
     spot_checks = db.session.scalars(
-        db.select(SpotCheck).where(SpotCheck.product_id == product.id)
+        db.select(SpotCheck).options(joinedload(SpotCheck.batch))
+        .where(SpotCheck.product_id == product.id)
         .order_by(SpotCheck.sampled_on.desc(), SpotCheck.id.desc())
     ).all()
     batch.trace_url = trace_url(batch.trace_code)

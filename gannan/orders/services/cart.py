@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import selectinload
+
 from gannan.catalog.access import is_listed
-from gannan.catalog.models import Sku
+from gannan.catalog.models import Product, Sku
 from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import Cart, CartItem
 from gannan.platform.errors import Conflict, NotFound
@@ -13,7 +15,10 @@ MAX_QUANTITY = 999
 
 
 def cart_of(user_id: int) -> Cart:
-    cart = db.session.scalar(db.select(Cart).where(Cart.user_id == user_id))
+    """The user's cart with its items, their SKU, product and seller: two statements."""
+    cart = db.session.scalar(db.select(Cart).where(Cart.user_id == user_id).options(
+        selectinload(Cart.items).joinedload(CartItem.sku).joinedload(Sku.product)
+        .joinedload(Product.seller)))
     if cart is None:
         cart = Cart(user_id=user_id, items=[])
         db.session.add(cart)

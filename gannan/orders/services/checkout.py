@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import update
+from sqlalchemy import delete, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import load_only, make_transient_to_detached
 
-from gannan.catalog.access import is_listed
-from gannan.catalog.models import Sku
-from gannan.catalog.services.products import change_stock, sold_out_changed
+from gannan.catalog.access import listed
+from gannan.catalog.models import Product, Sku
+from gannan.catalog.services.products import take_stock
 from gannan.catalog.indexing import queue_reindex
 from gannan.orders.addresses import resolve_address
 from gannan.orders.errors import OrderErrorCode
 from gannan.orders.gateway import create_payment_intent, stripe_enabled
 from gannan.orders.models import (
+    Cart,
+    CartItem,
     Channel,
     Order,
     OrderLine,
@@ -30,11 +34,11 @@ from gannan.orders.models import (
     SellerOrderStatus,
     ShippingRule,
 )
-from gannan.orders.services.cart import cart_of
+from gannan.orders.queries import with_parts
 from gannan.orders.signals import order_placed
 from gannan.platform.errors import Conflict, ProblemError, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.models import User
+from gannan.platform.models import Seller, User
 from gannan.platform.types import SHANGHAI, utcnow
 
 # Used for a seller that has not set a rule of its own.
@@ -108,36 +112,115 @@ def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
         raise ValidationFailed("Name the live room, video or campaign (channel_ref).",
                                code=OrderErrorCode.CHANNEL_REF_REQUIRED, field="channel_ref")
     address = resolve_address(body["address"])
-    cart = cart_of(buyer.id)
-    if not cart.items:
+    items = _cart_lines(buyer.id)
+    if not items:
         raise ValidationFailed("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
 
     order = Order(
-        buyer_id=buyer.id, idempotency_key=key, request_hash=digest, number="pending",
+        buyer_id=buyer.id, idempotency_key=key, request_hash=digest,
+        number=f"P{uuid.uuid4().hex[:23]}",  # unique until the id is known: no waits
         payment_method=method, channel=channel, channel_ref=body.get("channel_ref"),
         status=OrderStatus.PENDING_PAYMENT if method is PaymentMethod.STRIPE
         else OrderStatus.PLACED,
+        created_at=utcnow(), paid_at=None, last_payment_error=None,
+        stripe_payment_intent_id=None, stripe_client_secret=None,
         expires_at=utcnow() + timedelta(minutes=current_app.config["ORDER_PAYMENT_MINUTES"])
         if method is PaymentMethod.STRIPE else None,
         **address,
     )
-    order.seller_orders = _reserve_and_split(cart.items)
-    order.items_total_fen = sum(so.items_total_fen for so in order.seller_orders)
-    order.shipping_total_fen = sum(so.shipping_fen for so in order.seller_orders)
+    seller_orders = _reserve_and_split(items)
+    order.items_total_fen = sum(so.items_total_fen for so in seller_orders)
+    order.shipping_total_fen = sum(so.shipping_fen for so in seller_orders)
     order.total_fen = order.items_total_fen + order.shipping_total_fen
-    db.session.add(order)
-    for item in list(cart.items):
-        cart.items.remove(item)
-    db.session.flush()
-    order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
+    _store(order, seller_orders)
+    db.session.execute(delete(CartItem).where(CartItem.id.in_([i.CartItem.id for i in items]))
+                       .execution_options(synchronize_session=False))
     order_placed.send(order)
     db.session.commit()
+    _adopt(order)
     return order
 
 
+def _adopt(order: Order) -> None:
+    """Make the order just stored, and its parts, persistent in the session as if read
+    back (no SQL): a later commit expires them like any loaded row.  The sellers the
+    answer names were expired by the commit; their names are read again at once."""
+    parts = [part for so in order.seller_orders for part in (so, *so.lines, *so.events)]
+    for obj in (order, *parts):
+        make_transient_to_detached(obj)
+    db.session.add(order)
+    db.session.scalars(db.select(Seller).options(load_only(Seller.id, Seller.name))
+                       .where(Seller.id.in_([so.seller_id for so in order.seller_orders])))\
+        .all()
+
+
+def _columns(obj: Any) -> dict[str, Any]:
+    """A new row's values as set on the (transient) object, for a Core INSERT."""
+    return {c.key: getattr(obj, c.key) for c in inspect(type(obj)).column_attrs
+            if c.key != "id"}
+
+
+def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
+    """Insert the order and its parts, one statement per table whatever the cart holds.
+
+    The rows are inserted with Core (the ORM inserts one row at a time on SQLite, which
+    cannot order a multi-row RETURNING); the objects, transient until :func:`_adopt`,
+    get the ids the inserts returned, each part matched to its id by a key unique within
+    the order: the seller, the SKU, the seller order.
+    """
+    order.id = db.session.execute(insert(Order).values(_columns(order))
+                                  .returning(Order.id)).scalar_one()
+    order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
+    db.session.execute(update(Order).where(Order.id == order.id).values(number=order.number)
+                       .execution_options(synchronize_session=False))
+    for so in seller_orders:
+        so.order_id = order.id
+    ids = dict(db.session.execute(
+        insert(SellerOrder).returning(SellerOrder.seller_id, SellerOrder.id),
+        [_columns(so) for so in seller_orders]).all())
+    lines, events = [], []
+    for so in seller_orders:
+        so.id = ids[so.seller_id]
+        for part in so.lines + so.events:
+            part.seller_order_id = so.id
+        lines += so.lines
+        events += so.events
+    line_ids = dict(db.session.execute(
+        insert(OrderLine).returning(OrderLine.sku_id, OrderLine.id),
+        [_columns(line) for line in lines]).all())
+    for line in lines:
+        line.id = line_ids[line.sku_id]
+    event_ids = dict(db.session.execute(  # one event per seller order
+        insert(SellerOrderEvent).returning(SellerOrderEvent.seller_order_id, SellerOrderEvent.id),
+        [_columns(event) for event in events]).all())
+    for event in events:
+        event.id = event_ids[event.seller_order_id]
+    order.seller_orders = seller_orders
+
+
+def _cart_lines(buyer_id: int) -> list:
+    """The buyer's cart items with their SKU, product and seller, in one statement (by
+    SKU id: the order in which stock is taken)."""
+    return db.session.execute(
+        db.select(CartItem, Sku, Product, Seller)
+        .join(Cart, Cart.id == CartItem.cart_id)
+        .join(Sku, Sku.id == CartItem.sku_id)
+        .join(Product, Product.id == Sku.product_id)
+        .join(Seller, Seller.id == Product.seller_id)
+        .where(Cart.user_id == buyer_id)
+        .options(load_only(CartItem.id, CartItem.sku_id, CartItem.quantity),
+                 load_only(Sku.id, Sku.product_id, Sku.spec, Sku.price_fen),
+                 load_only(Product.id, Product.seller_id, Product.category_id, Product.title,
+                           Product.status, Product.origin_county_code,
+                           Product.origin_township, Product.agricultural, Product.cold_chain),
+                 load_only(Seller.id, Seller.name, Seller.status))
+        .order_by(CartItem.sku_id)
+    ).all()
+
+
 def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
-    order = db.session.scalar(db.select(Order).where(Order.buyer_id == buyer_id,
-                                                     Order.idempotency_key == key))
+    order = db.session.scalar(with_parts(db.select(Order)).where(
+        Order.buyer_id == buyer_id, Order.idempotency_key == key))
     if order is not None and order.request_hash != digest:
         raise Conflict("This Idempotency-Key was used for a different checkout.",
                        code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED)
@@ -145,30 +228,28 @@ def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
 
 
 def _reserve_and_split(items) -> list[SellerOrder]:
+    """Take the stock of every line in one conditional UPDATE and split the lines per
+    seller; a 409 naming every SKU that is not for sale or short."""
+    for item in items:
+        if not listed(item.Product.status, item.Seller.status):
+            raise Conflict(f"{item.Product.title} is no longer for sale.",
+                           code=OrderErrorCode.SKU_UNAVAILABLE, sku_id=item.Sku.id)
+    left = take_stock({item.Sku.id: item.CartItem.quantity for item in items})
+    short = [item for item in items if item.Sku.id not in left]
+    if short:
+        raise _out_of_stock(short)  # the shopper hears of every short SKU at once
+    queue_reindex(item.Product.id for item in items if left[item.Sku.id] == 0)  # sold out
     by_seller: dict[int, list[OrderLine]] = defaultdict(list)
-    short: list[tuple[Sku, int]] = []
-    # Lock rows in one global order (by SKU id) so concurrent checkouts cannot deadlock.
-    for item in sorted(items, key=lambda i: i.sku_id):
-        sku: Sku = item.sku
-        if not is_listed(sku.product):
-            raise Conflict(f"{sku.product.title} is no longer for sale.",
-                           code=OrderErrorCode.SKU_UNAVAILABLE, sku_id=sku.id)
-        left = change_stock(sku.id, -item.quantity)
-        if left is None:
-            short.append((sku, item.quantity))  # go on: the shopper hears of every short SKU
-            continue
-        if sold_out_changed(left, -item.quantity):
-            queue_reindex([sku.product_id])
-        product = sku.product
+    sellers = {item.Seller.id: item.Seller for item in items}
+    for item in items:
+        sku, product, quantity = item.Sku, item.Product, item.CartItem.quantity
         by_seller[product.seller_id].append(OrderLine(
             sku_id=sku.id, product_id=product.id, category_id=product.category_id,
             title=product.title, spec=sku.spec, origin_county_code=product.origin_county_code,
             origin_township=product.origin_township, agricultural=product.agricultural,
-            cold_chain=product.cold_chain, unit_price_fen=sku.price_fen, quantity=item.quantity,
-            line_total_fen=sku.price_fen * item.quantity,
+            cold_chain=product.cold_chain, unit_price_fen=sku.price_fen, quantity=quantity,
+            line_total_fen=sku.price_fen * quantity, refunded_fen=0, batch_id=None,
         ))
-    if short:
-        raise _out_of_stock(short)
     rules = {r.seller_id: r for r in db.session.scalars(
         db.select(ShippingRule).where(ShippingRule.seller_id.in_(list(by_seller))))}
     seller_orders = []
@@ -177,23 +258,26 @@ def _reserve_and_split(items) -> list[SellerOrder]:
         fee = shipping_fee(rules.get(seller_id, DEFAULT_RULE), items_total,
                            any(line.cold_chain for line in lines))
         seller_orders.append(SellerOrder(
-            seller_id=seller_id, status=SellerOrderStatus.PENDING_PAYMENT, lines=lines,
+            seller_id=seller_id, seller=sellers[seller_id],
+            status=SellerOrderStatus.PENDING_PAYMENT, lines=lines,
             items_total_fen=items_total, shipping_fen=fee, total_fen=items_total + fee,
-            paid_fen=0, refunded_fen=0,
-            events=[SellerOrderEvent(to_status=SellerOrderStatus.PENDING_PAYMENT.value,
+            paid_fen=0, refunded_fen=0, carrier=None, tracking_number=None, paid_at=None,
+            shipped_at=None, delivered_at=None, completed_at=None, refunds=[],
+            events=[SellerOrderEvent(from_status=None, actor_id=None, created_at=utcnow(),
+                                     to_status=SellerOrderStatus.PENDING_PAYMENT.value,
                                      note="checkout")],
         ))
     return seller_orders
 
 
-def _out_of_stock(short: list[tuple[Sku, int]]) -> Conflict:
+def _out_of_stock(short: list) -> Conflict:
     """One problem naming every short SKU, with what was asked and what is left; the
     stock this checkout took for the other SKUs goes back (rollback)."""
     left = dict(db.session.execute(
-        db.select(Sku.id, Sku.stock).where(Sku.id.in_([sku.id for sku, _ in short]))).all())
-    skus = [{"sku_id": sku.id, "requested": quantity, "available": left[sku.id]}
-            for sku, quantity in short]
-    names = ", ".join(f"{sku.product.title} {sku.spec} ({left[sku.id]} left)" for sku, _ in short)
+        db.select(Sku.id, Sku.stock).where(Sku.id.in_([i.Sku.id for i in short]))).all())
+    skus = [{"sku_id": i.Sku.id, "requested": i.CartItem.quantity, "available": left[i.Sku.id]}
+            for i in short]
+    names = ", ".join(f"{i.Product.title} {i.Sku.spec} ({left[i.Sku.id]} left)" for i in short)
     db.session.rollback()
     return Conflict(f"Not enough stock: {names}.", code=OrderErrorCode.OUT_OF_STOCK,
                     sku_id=skus[0]["sku_id"], skus=skus)
@@ -211,4 +295,6 @@ def _ensure_payment_intent(order: Order) -> Order:
                                    stripe_client_secret=secret)
                            .execution_options(synchronize_session=False))
         db.session.commit()  # expires the order: it is read again with the stored intent
+        db.session.scalar(with_parts(db.select(Order)).where(Order.id == order.id)
+                          .execution_options(populate_existing=True))  # one SELECT a kind
     return order

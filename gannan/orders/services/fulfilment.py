@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gannan.catalog.indexing import queue_reindex
@@ -26,6 +27,7 @@ from gannan.orders.models import (
     SellerOrderStatus,
 )
 from gannan.orders import signals
+from gannan.orders.queries import order_parts, seller_order_parts, with_parts
 from gannan.orders.services.batch_flow import assign_batches
 from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode
 from gannan.platform.extensions import db
@@ -44,26 +46,29 @@ TRANSITIONS: dict[SellerOrderStatus, frozenset[SellerOrderStatus]] = {
 
 
 def seller_order_or_404(seller_order_id: int) -> SellerOrder:
-    seller_order = db.session.get(SellerOrder, seller_order_id)
+    seller_order = db.session.get(SellerOrder, seller_order_id,
+                                  options=[joinedload(SellerOrder.order), *seller_order_parts()])
     if seller_order is None:
         raise NotFound("No such seller order.", code=OrderErrorCode.SELLER_ORDER_NOT_FOUND)
     return seller_order
 
 
 def order_or_404(order_id: int) -> Order:
-    order = db.session.get(Order, order_id)
+    order = db.session.get(Order, order_id, options=[order_parts()])
     if order is None:
         raise NotFound("No such order.", code=OrderErrorCode.ORDER_NOT_FOUND)
     return order
 
 
 def buyer_orders(buyer_id: int, status: OrderStatus | None = None):
-    query = db.select(Order).where(Order.buyer_id == buyer_id).order_by(Order.id.desc())
+    query = with_parts(db.select(Order)).where(Order.buyer_id == buyer_id) \
+        .order_by(Order.id.desc())
     return query.where(Order.status == status) if status else query
 
 
 def seller_orders(seller_id: int, status: SellerOrderStatus | None = None):
-    query = db.select(SellerOrder).where(SellerOrder.seller_id == seller_id) \
+    query = db.select(SellerOrder).options(joinedload(SellerOrder.order), *seller_order_parts()) \
+        .where(SellerOrder.seller_id == seller_id) \
         .order_by(SellerOrder.id.desc())
     return query.where(SellerOrder.status == status) if status else query
 

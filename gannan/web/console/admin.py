@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from flask import flash, redirect, request, url_for
 from sqlalchemy import func
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from gannan.catalog.models import Product, ProductStatus, SpotCheck
 from gannan.catalog.schemas import SpotCheckCreateSchema
@@ -134,10 +134,11 @@ def review(seller_id: int, action: str):
 
 @blp.get("/admin/spot-checks")
 def checks(status: int = 200, **context):
-    page = paginate(db.select(SpotCheck).order_by(SpotCheck.id.desc()), page_arg(), PAGE_SIZE)
+    page = paginate(db.select(SpotCheck).order_by(SpotCheck.id.desc()).options(
+        joinedload(SpotCheck.product), joinedload(SpotCheck.batch)), page_arg(), PAGE_SIZE)
     blocked = list(db.session.scalars(
         db.select(Product).where(Product.status == ProductStatus.BLOCKED)
-        .order_by(Product.updated_at.desc())))
+        .order_by(Product.updated_at.desc()).options(joinedload(Product.seller))))
     context.setdefault("form", {"sampled_on": shanghai_today().isoformat(), "passed": "no"})
     return render("console/admin/spot_checks.html", status, **_frame("checks"), page=page,
                   blocked=blocked, **context)
@@ -205,7 +206,8 @@ def brand_licences():
     branded = list(db.session.scalars(
         db.select(Product).where(Product.status == ProductStatus.PUBLISHED,
                                  Product.regional_brand.is_not(None))
-        .order_by(Product.id).options(lazyload(Product.skus))))
+        .order_by(Product.id).options(joinedload(Product.seller),
+                                      selectinload(Product.certificates))))
     horizon = today + timedelta(days=SWEEP_WARNING_DAYS)
     at_risk = [p for p in branded if not brand_covered(p, horizon)]
     uncovered = [p for p in branded if not brand_covered(p, today)]

@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from flask import Response, flash, redirect, request, url_for
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from sqlalchemy import func
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from gannan.catalog.models import TraceBatch
 from gannan.orders import access
@@ -67,8 +67,7 @@ def may_deliver(part: SellerOrder) -> bool:
 def _with_order(query):
     """Each part with its order (address, payment method), not the buyer's account nor
     the other sellers' parts: two queries for a page, whatever its size."""
-    return query.options(selectinload(SellerOrder.order).options(
-        lazyload(Order.buyer), lazyload(Order.seller_orders)))
+    return query.options(selectinload(SellerOrder.order))
 
 
 @blp.get("/seller/<id:seller_id>/orders")
@@ -76,7 +75,7 @@ def orders(seller_id: int):
     seller = services.get_seller(seller_id)
     status = request.args.get("status")
     status = S(status) if status in {s.value for s in S} else None
-    page = paginate(_with_order(fulfilment.seller_orders(seller_id, status)), page_arg(),
+    page = paginate(fulfilment.seller_orders(seller_id, status), page_arg(),
                     PAGE_SIZE)
     counts = dict(db.session.execute(
         db.select(SellerOrder.status, func.count()).where(SellerOrder.seller_id == seller_id)
@@ -241,7 +240,7 @@ def orders_csv(seller_id: int):
         .where(SellerOrder.seller_id == seller_id, Order.created_at >= start,
                Order.created_at < end)
         .order_by(Order.created_at, SellerOrder.id)
-        .options(lazyload(SellerOrder.events), lazyload(SellerOrder.refunds)))))
+        .options(selectinload(SellerOrder.lines)))))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(CSV_HEADER)
