@@ -111,8 +111,7 @@ def _batches(part: SellerOrder) -> dict[int, list[TraceBatch]]:
     for batch in db.session.scalars(
             db.select(TraceBatch).where(TraceBatch.product_id.in_(products),
                                         TraceBatch.recalled_at.is_(None))
-            .order_by(TraceBatch.id.desc()).options(lazyload(TraceBatch.product),
-                                                    lazyload(TraceBatch.inspections))):
+            .order_by(TraceBatch.id.desc())):
         shippable.setdefault(batch.product_id, []).append(batch)
     return {line.id: shippable[line.product_id] for line in part.lines
             if line.product_id in shippable}
@@ -124,8 +123,7 @@ def _shipped_from(part: SellerOrder) -> dict[int, TraceBatch]:
     if not ids:
         return {}
     batches = {b.id: b for b in db.session.scalars(
-        db.select(TraceBatch).where(TraceBatch.id.in_(ids))
-        .options(lazyload(TraceBatch.product), lazyload(TraceBatch.inspections)))}
+        db.select(TraceBatch).where(TraceBatch.id.in_(ids)))}
     return {line.id: batches[line.batch_id] for line in part.lines if line.batch_id}
 
 
