@@ -61,7 +61,7 @@ FTS_TOKENIZER: Final = "ascii"
 _FIELDS = tuple(FIELD_WEIGHTS)
 # The layout's version, kept in user_version: a file of another layout is rebuilt empty
 # (the database is the source of truth; `flask search reindex` fills it again).
-LAYOUT_VERSION: Final = 3
+LAYOUT_VERSION: Final = 4
 
 _SCHEMA = (
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS document_text
@@ -75,7 +75,9 @@ _SCHEMA = (
         seller_id INTEGER NOT NULL,
         min_price_fen INTEGER NOT NULL,
         in_stock INTEGER NOT NULL,
-        published_ms INTEGER NOT NULL
+        published_ms INTEGER NOT NULL,
+        rating REAL,
+        rating_count INTEGER NOT NULL
     )""",
     # Facet order, covering the filters: the no-query searches group without sorting.
     """CREATE INDEX IF NOT EXISTS documents_facets
@@ -90,6 +92,7 @@ _SCHEMA = (
     )""",
     "CREATE INDEX IF NOT EXISTS documents_price ON documents (min_price_fen, product_id DESC)",
     "CREATE INDEX IF NOT EXISTS documents_published ON documents (published_ms)",
+    "CREATE INDEX IF NOT EXISTS documents_rating ON documents (rating, rating_count, product_id)",
     """CREATE TABLE IF NOT EXISTS category_lineage (
         slug TEXT PRIMARY KEY,
         lineage TEXT NOT NULL
@@ -119,6 +122,8 @@ _ORDER: Final[dict[Sort, str]] = {
     "price_asc": "d.min_price_fen ASC, d.product_id DESC",
     "price_desc": "d.min_price_fen DESC, d.product_id DESC",
     "newest": "d.published_ms DESC, d.product_id DESC",
+    # NULL (unrated) is below every number: last when descending, as in Elasticsearch.
+    "rating": "d.rating DESC, d.rating_count DESC, d.product_id DESC",
 }
 # CROSS JOIN keeps FTS5 the outer loop: probing it once per row of a filter is far slower.
 _MATCHED = "document_text CROSS JOIN documents AS d ON d.product_id = document_text.rowid"
@@ -162,7 +167,7 @@ class SqliteSearchBackend:
             groups = {tuple(key): group for group, *key in conn.execute(
                 "SELECT id, county_code, category, certifications FROM facet_groups")}
             conn.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(product_id, groups[(county, category, spans)], county, category, *rest)
                  for product_id, county, category, spans, *rest in (row[1] for row in rows)])
             conn.executemany("INSERT OR REPLACE INTO category_lineage VALUES (?, ?)",
@@ -263,7 +268,8 @@ def _rows(doc: SearchDocument):
     return (
         (doc.product_id, *(tokens[field] for field in _FIELDS)),
         (doc.product_id, doc.county_code, doc.category_slugs[-1], _spans_text(spans),
-         doc.seller_id, doc.min_price_fen, doc.in_stock, epoch_millis(doc.published_at)),
+         doc.seller_id, doc.min_price_fen, doc.in_stock, epoch_millis(doc.published_at),
+         doc.rating, doc.rating_count),
         (doc.category_slugs[-1], " ".join(doc.category_slugs)),
         spans,
     )
@@ -317,6 +323,8 @@ def _matches(terms: list[str], query: SearchQuery, lineages: dict[str, str],
         add("d.min_price_fen <= ?", query.max_price_fen)
     if query.in_stock is not None:
         add("d.in_stock = ?", query.in_stock)
+    if query.min_rating is not None:
+        add("d.rating >= ?", query.min_rating)
     return f"{source} WHERE {' AND '.join(conditions) or '1'}", params
 
 
