@@ -322,6 +322,23 @@ def test_delete_and_update_are_visible_after_refresh(backend):
     assert XINGGUO not in result.facets["county"]
 
 
+def test_a_write_by_another_process_is_seen_by_a_reader_holding_columns(tmp_path):
+    """The embedded index keeps columns and match sets per process; a write through
+    another backend object (another worker) changes the generation, so they are read
+    again."""
+    reader, writer = sqlite_backend(tmp_path), sqlite_backend(tmp_path)
+    reader.ensure_index()
+    index(writer, CATALOGUE)
+    assert ids(reader, "脐橙") == NAVEL_ORANGES
+    assert ids(reader, sort="price_asc")[:2] == [5, 11]
+    writer.delete([3])
+    index(writer, [replace(CATALOGUE[8], min_price_fen=100)])  # product 9
+    assert ids(reader, "脐橙") == [10, 2, 1, 9]
+    assert ids(reader, sort="price_asc")[:2] == [9, 5]
+    writer.reset()
+    assert reader.search(SearchQuery(today=TODAY, q="脐橙")).total == 0
+
+
 def test_the_last_version_in_one_batch_wins(empty_backend):
     first = CATALOGUE[0]
     index(empty_backend, [first, replace(first, title="寻乌蜜橘")])
