@@ -18,13 +18,12 @@ Layout (``detail=column``: no positions are kept, none are needed):
   on ASCII spaces and punctuation only, so each term, Han ones included (even from the
   CJK extensions that ``unicode61``'s Unicode 6.1 tables do not know), stays one token;
   its rowid is the product id;
-* ``documents``: one row per product with what filters, facets and sorts read: county,
-  category (the leaf), the certificate spans as one canonical string, price, stock,
-  publication time; indexed in facet order (county, category, certificates) and in
-  each sort order;
+* ``documents``: one row per product with what filters, facets and sorts read: its
+  facet group, price, stock, publication time, rating (no secondary index: the search
+  reads the table whole into columns, see below, and indexes would only slow writes);
+* ``facet_groups``: each (county, category leaf, certificate spans as one canonical
+  string) once;
 * ``category_lineage``: each category's slugs from the root (a handful of rows);
-* ``document_certifications``: one row per certificate span (kept for inspection; the
-  search reads the spans of the facet groups);
 
 * ``index_state``: one number that every write transaction changes (the generation).
 
@@ -71,7 +70,7 @@ FTS_TOKENIZER: Final = "ascii"
 _FIELDS = tuple(FIELD_WEIGHTS)
 # The layout's version, kept in user_version: a file of another layout is rebuilt empty
 # (the database is the source of truth; `flask search reindex` fills it again).
-LAYOUT_VERSION: Final = 5
+LAYOUT_VERSION: Final = 6
 
 _SCHEMA = (
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS document_text
@@ -89,9 +88,6 @@ _SCHEMA = (
         rating REAL,
         rating_count INTEGER NOT NULL
     )""",
-    # Facet order, covering the filters: the no-query searches group without sorting.
-    """CREATE INDEX IF NOT EXISTS documents_facets
-        ON documents (facet_group, county_code, category, min_price_fen, in_stock)""",
     # Each (county, category, certificate spans) once: documents group by a small integer.
     """CREATE TABLE IF NOT EXISTS facet_groups (
         id INTEGER PRIMARY KEY,
@@ -100,33 +96,18 @@ _SCHEMA = (
         certifications TEXT NOT NULL,
         UNIQUE (county_code, category, certifications)
     )""",
-    "CREATE INDEX IF NOT EXISTS documents_price ON documents (min_price_fen, product_id DESC)",
-    "CREATE INDEX IF NOT EXISTS documents_published ON documents (published_ms)",
-    "CREATE INDEX IF NOT EXISTS documents_rating ON documents (rating, rating_count, product_id)",
     """CREATE TABLE IF NOT EXISTS category_lineage (
         slug TEXT PRIMARY KEY,
         lineage TEXT NOT NULL
     ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS document_certifications (
-        product_id INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        valid_from TEXT NOT NULL,
-        valid_until TEXT
-    )""",
-    """CREATE INDEX IF NOT EXISTS document_certifications_product
-        ON document_certifications (product_id)""",
-    """CREATE INDEX IF NOT EXISTS document_certifications_kind
-        ON document_certifications (kind, valid_from)""",
     # One row: a number every write transaction changes, so that a process's columns of
     # the documents (see _Snapshot) know when to be read again.
     "CREATE TABLE IF NOT EXISTS index_state (generation INTEGER NOT NULL)",
     "INSERT INTO index_state SELECT abs(random()) WHERE NOT EXISTS (SELECT 1 FROM index_state)",
 )
-_TABLES = ("document_text", "documents", "facet_groups", "category_lineage",
-           "document_certifications", "index_state")
+_TABLES = ("document_text", "documents", "facet_groups", "category_lineage", "index_state")
 # Each table holding product rows, with the column holding the product id.
-_KEYS = {"document_text": "rowid", "documents": "product_id",
-         "document_certifications": "product_id"}
+_KEYS = {"document_text": "rowid", "documents": "product_id"}
 
 class SqliteSearchBackend:
     """The :class:`~.base.SearchBackend` on an SQLite file of its own at ``path``."""
@@ -172,8 +153,6 @@ class SqliteSearchBackend:
                  for product_id, county, category, spans, *rest in (row[1] for row in rows)])
             conn.executemany("INSERT OR REPLACE INTO category_lineage VALUES (?, ?)",
                              {row[2] for row in rows})
-            conn.executemany("INSERT INTO document_certifications VALUES (?, ?, ?, ?)",
-                             [span for row in rows for span in row[3]])
 
     def delete(self, product_ids: Sequence[int]) -> None:
         if not product_ids:
@@ -261,8 +240,9 @@ def _create(conn: sqlite3.Connection) -> None:
 
 
 def _drop(conn: sqlite3.Connection) -> None:
-    # The fts5vocab view of the first layout reads document_text: drop it first.
-    for table in ("document_terms", *_TABLES, "document_categories"):
+    # The fts5vocab view of the first layout reads document_text: drop it first (and the
+    # tables of earlier layouts after the current ones).
+    for table in ("document_terms", *_TABLES, "document_categories", "document_certifications"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
