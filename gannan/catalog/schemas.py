@@ -176,7 +176,7 @@ class ProductQueryArgsSchema(PageArgsSchema):
         "description": "rating: best rated first (unrated last), then most rated"})
     # Read as text and checked by the search service, so every bad value is the one
     # problem ``invalid_min_rating`` (a Float field would answer some with validation_error).
-    min_rating = fields.String(validate=validate.Length(max=10), metadata={
+    min_rating = fields.String(metadata={
         "type": "number", "minimum": 1, "maximum": 5, "example": "4.5",
         "description": "Only products rated at least this (1-5, up to two decimals); "
                        "unrated products are left out"})
