@@ -302,18 +302,26 @@ class _Snapshot:
 
     def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
         self.generation = generation
-        rows = conn.execute("""SELECT product_id, facet_group, min_price_fen, in_stock,
-                                      published_ms, rating, rating_count
-                               FROM documents ORDER BY product_id""").fetchall()
-        columns = list(zip(*rows)) if rows else [()] * 7
-        self.ids = np.array(columns[0], dtype=np.int64)
-        self.group = np.array(columns[1], dtype=np.int64)
-        self.price = np.array(columns[2], dtype=np.int64)
-        self.in_stock = np.array(columns[3], dtype=bool)
-        published = np.array(columns[4], dtype=np.int64)
-        self.rating = np.array([np.nan if r is None else r for r in columns[5]],
-                               dtype=np.float64)
-        rating_count = np.array(columns[6], dtype=np.int64)
+        # Each column as one comma-separated string, parsed by numpy: no Python object per
+        # row (a fetchall of 100,000 rows took three times as long).  NULL rating: NaN.
+        columns = conn.execute("""
+            SELECT group_concat(product_id), group_concat(facet_group),
+                   group_concat(min_price_fen), group_concat(in_stock),
+                   group_concat(published_ms), group_concat(ifnull(rating, 'nan')),
+                   group_concat(rating_count)
+            FROM (SELECT * FROM documents ORDER BY product_id)""").fetchone()
+
+        def column(i: int, dtype=np.int64) -> np.ndarray:
+            text = columns[i]
+            return np.fromstring(text, dtype=dtype, sep=",") if text else np.empty(0, dtype)
+
+        self.ids = column(0)
+        self.group = column(1)
+        self.price = column(2)
+        self.in_stock = column(3).astype(bool)
+        published = column(4)
+        self.rating = column(5, np.float64)
+        rating_count = column(6)
         # product id -> position (-1: no document): a gather instead of a binary search
         self.position = np.full(int(self.ids.max()) + 1 if len(self.ids) else 0, -1,
                                 dtype=np.int64)
