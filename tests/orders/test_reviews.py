@@ -1,6 +1,8 @@
 """Reviews: only the buyer of a completed seller order, once, every line rated; the
 seller replies once; hidden reviews stay but stop counting in the product's rating."""
 
+import re
+
 from tests.factories import UserFactory
 from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, owner_of
 
@@ -165,3 +167,22 @@ def test_a_rating_cannot_be_taken_out_twice(app, market):
     db.session.rollback()
     db.session.refresh(product)
     assert (product.rating_count, product.rating_sum) == (1, 4)
+
+
+def test_the_rating_costs_the_product_page_no_statement(client, shopper, market,
+                                                         count_queries):
+    """Rating and count are columns of the product: reading them is part of loading it."""
+    product = market["orange"]
+
+    def statements_of_the_page():
+        with count_queries() as statements:
+            body = client.get(f"/api/v1/products/{product.id}").get_json()
+        assert not [s for s in statements if re.search(r"\b(reviews|review_lines)\b", s)]
+        return len(statements), body
+
+    unrated, body = statements_of_the_page()
+    assert (body["rating"], body["rating_count"]) == (None, 0)
+    review(client, shopper, completed(client, shopper, {product: 1}), stars=4)
+    rated, body = statements_of_the_page()
+    assert (body["rating"], body["rating_count"]) == (4.0, 1)
+    assert rated == unrated
