@@ -202,6 +202,9 @@ def generate(products: int, seed: int, sellers: int | None = None) -> dict[str, 
             rng.sample(SENTENCES, 2))
         published = rng.random() >= 0.01
         created = EPOCH + timedelta(seconds=rng.randrange(365 * 86400))
+        # Ratings from a generator of their own, so the rest of the catalogue stays as it was.
+        rated = random.Random(pid).choice((0, 0, 0, 0, 1, 2, 3, 5, 8, 13, 40))
+        rating_sum = random.Random(-pid).randint(rated * 3, rated * 5) if rated else 0
         add(Product, id=pid, seller_id=sid, category_id=category_rows[slug].id, title=title[:120],
             description=description, origin_county_code=code, origin_township=township,
             regional_brand=brand, agricultural=category_rows[slug].agricultural,
@@ -209,7 +212,8 @@ def generate(products: int, seed: int, sellers: int | None = None) -> dict[str, 
             images=[f"/media/p/{pid}/{k}.jpg" for k in range(1, rng.randint(1, 3) + 1)],
             status=ProductStatus.PUBLISHED if published else ProductStatus.DRAFT,
             blocked_reason=None, created_at=created, updated_at=created,
-            published_at=created + timedelta(hours=1) if published else None)
+            published_at=created + timedelta(hours=1) if published else None,
+            rating_count=rated, rating_sum=rating_sum)
         for k, sku_weight in enumerate(rng.sample(weights, rng.randint(1, min(3, len(weights))))):
             sku_id += 1
             price = int(base_price * GRAMS[sku_weight] / GRAMS[weights[0]] * rng.uniform(0.7, 1.6))

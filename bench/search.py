@@ -42,6 +42,7 @@ SEARCH_MIX: list[dict[str, str]] = [
     {"q": "脐橙", "page": "5"},
     {"q": "茶"},
     {"q": "蜜桔", "sort": "newest"},
+    {"q": "脐橙", "sort": "rating", "min_rating": "4.5"},
 ]
 LISTING: dict[str, str] = {"page_size": "20"}
 
@@ -137,6 +138,7 @@ def _query(params: dict[str, str]):
     return SearchQuery(today=shanghai_today(), q=params.get("q"), category=params.get("category"),
                        county=params.get("county"), certification=params.get("certification"),
                        in_stock=True if params.get("in_stock") == "true" else None,
+                       min_rating=float(params["min_rating"]) if "min_rating" in params else None,
                        sort=params.get("sort", "relevance"), **ints)  # type: ignore[arg-type]
 
 

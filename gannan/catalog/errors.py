@@ -34,5 +34,6 @@ class CatalogErrorCode(ErrorCodeEnum):
     PRODUCT_NOT_BLOCKED = "product_not_blocked"
     # Search.
     INVALID_PRICE_RANGE = "invalid_price_range"
+    INVALID_MIN_RATING = "invalid_min_rating"
     PAGE_OUT_OF_RANGE = "page_out_of_range"
     SEARCH_UNAVAILABLE = "search_unavailable"

@@ -26,6 +26,7 @@ from gannan.catalog.models import (
     SearchOutbox,
     Sku,
     certificate_products,
+    mean_rating,
 )
 from gannan.catalog.search.base import CertificationSpan, SearchBackend, SearchDocument
 from gannan.platform.celery_app import enqueue
@@ -69,7 +70,8 @@ def build_documents(product_ids: Sequence[int]) -> list[SearchDocument]:
         db.select(Product.id, Product.title, Product.description, Product.regional_brand,
                   Product.category_id, Product.origin_county_code, County.name.label("county"),
                   Product.origin_township, Product.seller_id, Seller.name.label("seller"),
-                  Product.published_at, Product.created_at)
+                  Product.published_at, Product.created_at, Product.rating_sum,
+                  Product.rating_count)
         .join(Seller, Seller.id == Product.seller_id)
         .join(County, County.code == Product.origin_county_code)
         .where(Product.id.in_(product_ids), Product.status == ProductStatus.PUBLISHED,
@@ -113,6 +115,8 @@ def build_documents(product_ids: Sequence[int]) -> list[SearchDocument]:
             in_stock=bool(most and most > 0),
             published_at=row.published_at or row.created_at,
             certifications=tuple(spans.get(row.id, ())),
+            rating=mean_rating(row.rating_sum, row.rating_count),
+            rating_count=row.rating_count,
         ))
     return documents
 

@@ -66,8 +66,18 @@ certificate_products = Table(
 )
 
 
+def mean_rating(rating_sum: int, rating_count: int) -> float | None:
+    """The rating shown, filtered on and sorted by: the mean of the stars to two
+    decimals (None: not rated yet).  One function, so page and index agree."""
+    return round(rating_sum / rating_count, 2) if rating_count else None
+
+
 class Product(db.Model):
     __tablename__ = "products"
+    __table_args__ = (
+        CheckConstraint("rating_count >= 0 AND rating_sum >= rating_count "
+                        "AND rating_sum <= 5 * rating_count", name="rating_in_range"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seller_id: Mapped[int] = mapped_column(ForeignKey("sellers.id"), index=True)
@@ -89,6 +99,10 @@ class Product(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The visible reviews' stars of this product: how many and their sum, moved by
+    # relative UPDATEs in the review's transaction (gannan.catalog.services.ratings).
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     seller: Mapped[Seller] = relationship()
     category: Mapped[Category] = relationship()
@@ -103,6 +117,10 @@ class Product(db.Model):
     @property
     def in_stock(self) -> bool:
         return any(s.stock > 0 for s in self.skus)
+
+    @property
+    def rating(self) -> float | None:
+        return mean_rating(self.rating_sum, self.rating_count)
 
     @property
     def min_price_fen(self) -> int | None:
@@ -262,14 +280,3 @@ class SearchOutbox(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     product_id: Mapped[int] = mapped_column(Integer, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-
-class ProductRating(db.Model):
-    """A product's rating from its visible reviews (orders keeps the reviews and moves
-    these sums through :mod:`gannan.catalog.services.ratings`)."""
-
-    __tablename__ = "product_ratings"
-
-    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), primary_key=True)
-    rating_count: Mapped[int] = mapped_column(Integer, default=0)
-    rating_sum: Mapped[int] = mapped_column(Integer, default=0)

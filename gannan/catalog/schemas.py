@@ -131,6 +131,10 @@ class ProductSchema(Schema):
     images = fields.List(fields.String())
     min_price_fen = fields.Integer(allow_none=True)
     sold_out = fields.Function(lambda p: not p.in_stock)
+    rating = fields.Float(allow_none=True, metadata={
+        "description": "Mean of the visible reviews' stars (1-5), to two decimals; "
+                       "null until rated"})
+    rating_count = fields.Integer(metadata={"description": "How many visible ratings"})
     skus = fields.List(fields.Nested(SkuSchema))
     certificates = fields.List(fields.Nested(CertificateRefSchema), attribute="valid_certificates",
                                metadata={"description": "Certificates valid today"})
@@ -153,6 +157,10 @@ class ProductSummarySchema(Schema):
     sold_out = fields.Function(lambda p: not p.in_stock)
     cold_chain = fields.Boolean()
     certifications = fields.List(fields.String(), attribute="valid_certification_kinds")
+    rating = fields.Float(allow_none=True, metadata={
+        "description": "Mean of the visible reviews' stars (1-5), to two decimals; "
+                       "null until rated"})
+    rating_count = fields.Integer(metadata={"description": "How many visible ratings"})
 
 
 class ProductQueryArgsSchema(PageArgsSchema):
@@ -164,7 +172,14 @@ class ProductQueryArgsSchema(PageArgsSchema):
     max_price_fen = query_integer()
     in_stock = fields.Boolean()
     sort = fields.String(load_default="relevance", validate=validate.OneOf(
-        ["relevance", "price_asc", "price_desc", "newest"]))
+        ["relevance", "price_asc", "price_desc", "newest", "rating"]), metadata={
+        "description": "rating: best rated first (unrated last), then most rated"})
+    # Read as text and checked by the search service, so every bad value is the one
+    # problem ``invalid_min_rating`` (a Float field would answer some with validation_error).
+    min_rating = fields.String(metadata={
+        "type": "number", "minimum": 1, "maximum": 5, "example": "4.5",
+        "description": "Only products rated at least this (1-5, up to two decimals); "
+                       "unrated products are left out"})
 
 
 class FacetsSchema(Schema):

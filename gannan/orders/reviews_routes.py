@@ -43,9 +43,9 @@ class ProductReviews(MethodView):
     @reviews_blp.response(200, ProductReviewsSchema)
     def get(self, args, product_id):
         """A product's rating, count and visible reviews, newest first"""
-        product_or_404(product_id)
+        product = product_or_404(product_id)
         page = paginate(reviews.product_reviews(product_id), args["page"], args["page_size"])
-        return {**rating_of(product_id), "items": page.items, "total": page.total,
+        return {**rating_of(product), "items": page.items, "total": page.total,
                 "page": page.page, "page_size": page.page_size}
 
 
@@ -66,6 +66,14 @@ class HideReview(MethodView):
     def post(self, data, review_id):
         """Hide an abusive review, saying why (it is kept); its ratings stop counting"""
         return reviews.hide(review_id, require_user().id, data["reason"])
+
+
+@reviews_blp.route("/admin/reviews/<id:review_id>/unhide")
+class UnhideReview(MethodView):
+    @reviews_blp.response(200, ReviewSchema)
+    def post(self, review_id):
+        """Show a hidden review again; its ratings count again (the hiding stays on record)"""
+        return reviews.unhide(review_id)
 
 
 MAX_PHOTO_REQUEST = 6 * 1024 * 1024

@@ -446,7 +446,9 @@ class ReviewSchema(Schema):
     reply = fields.String(allow_none=True)
     replied_at = fields.DateTime(allow_none=True)
     hidden = fields.Boolean()
-    hidden_reason = fields.String(allow_none=True)
+    # A review shown again keeps its hiding on record, not on display.
+    hidden_reason = fields.Function(lambda r: r.hidden_reason if r.hidden else None,
+                                    allow_none=True)
     lines = fields.List(fields.Nested(ReviewLineSchema))
     photos = fields.List(fields.Nested(AfterSalesPhotoSchema))
 

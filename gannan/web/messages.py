@@ -29,6 +29,7 @@ MESSAGES: dict[str, str] = {
     "unknown_county": "没有这个区县，请从赣州的 18 个区县中选择。",
     "retired_county": "这个区县代码已经停用，请选择新的区县。",
     "invalid_price_range": "最低价不能高于最高价。",
+    "invalid_min_rating": "最低评分应在 1 到 5 星之间（最多两位小数）。",
     "page_out_of_range": "结果太多，只能浏览前一万条；请缩小搜索范围。",
     "search_unavailable": "搜索暂时不可用，请稍后再试。",
     # cart and checkout

@@ -26,7 +26,9 @@ FEATURED = 6
 PRICE_RANGES = [("50 元以下", None, 5000), ("50–100 元", 5000, 10000),
                 ("100–200 元", 10000, 20000), ("200 元以上", 20000, None)]
 SORTS = [("relevance", "综合"), ("price_asc", "价格从低到高"), ("price_desc", "价格从高到低"),
-         ("newest", "最新上架")]
+         ("newest", "最新上架"), ("rating", "评分最高")]
+# The rating filter's choices (the API's min_rating).
+MIN_RATINGS = [("4.5", "4.5 星及以上"), ("4", "4 星及以上"), ("3", "3 星及以上")]
 
 
 def _names() -> tuple[dict[str, str], dict[str, str]]:
@@ -83,7 +85,7 @@ def search():
     return render_template(
         template, result=result, args=raw, message=message, errors=errors,
         categories=categories, counties=counties, price_ranges=PRICE_RANGES, sorts=SORTS,
-        search_url=search_url, page_size=PAGE_SIZE,
+        min_ratings=MIN_RATINGS, search_url=search_url, page_size=PAGE_SIZE,
     ), status
 
 

@@ -107,6 +107,26 @@ def test_sold_out_is_marked_and_can_be_hidden(client, catalogue):
     assert search(client, q="蜜桔", in_stock="false")["total"] == 1
 
 
+def test_rating_sort_and_minimum(client, catalogue):
+    """Ratings are set here directly (reviews move them: tests/orders/test_reviews.py)."""
+    rated = {"xunwu_orange": (2, 9), "camellia_oil": (1, 5), "black_tea": (2, 9),
+             "honey_tangerine": (3, 6)}
+    for name, (count, total) in rated.items():
+        catalogue[name].rating_count, catalogue[name].rating_sum = count, total
+    queue_reindex(catalogue[name].id for name in rated)
+    db.session.commit()
+    order = [catalogue[name].id for name in
+             ("camellia_oil", "black_tea", "xunwu_orange", "honey_tangerine", "xinfeng_orange")]
+    body = search(client, sort="rating")
+    assert ids(body) == order  # 5.0; 4.5 twice (newer id first); 2.0; unrated last
+    assert [(i["rating"], i["rating_count"]) for i in body["items"]] == [
+        (5.0, 1), (4.5, 2), (4.5, 2), (2.0, 3), (None, 0)]
+    assert ids(search(client, sort="rating", min_rating="4.5")) == order[:3]
+    assert ids(search(client, q="脐橙", min_rating="4")) == [catalogue["xunwu_orange"].id]
+    assert search(client, min_rating="")["total"] == 5  # empty: no filter
+    assert search(client, min_rating="5")["total"] == 1
+
+
 def test_sorting_and_paging(client, catalogue):
     cheap_first = [i["min_price_fen"] for i in search(client, sort="price_asc")["items"]]
     assert cheap_first == sorted(cheap_first)
@@ -127,6 +147,9 @@ def test_sorting_and_paging(client, catalogue):
     ({"page_size": 101}, "validation_error"),
     ({"min_price_fen": -1}, "validation_error"),
     ({"page": 101, "page_size": 100}, "page_out_of_range"),
+    *[({"min_rating": bad}, "invalid_min_rating")
+      for bad in ("0", "0.99", "5.01", "6", "-1", "abc", "4.555", "nan", "inf", "1e0", "4,5",
+                  " 4 .5", "4.")],
 ])
 def test_bad_search_parameters(client, params, code):
     assert_problem(client.get("/api/v1/products", query_string=params), 422, code)
@@ -146,7 +169,8 @@ def test_search_queries_do_not_grow_with_page_size(client, seller, count_queries
 
 
 @pytest.mark.parametrize("params", [{"q": "脐橙"}, {}, {"q": "脐橙", "county": "360722"},
-                                    {"category": "fruit", "sort": "price_asc"}])
+                                    {"category": "fruit", "sort": "price_asc"},
+                                    {"sort": "rating"}])
 def test_a_search_page_is_one_statement(client, catalogue, count_queries, params):
     """The page's products with seller, category, county, prices and valid certificate
     kinds.  Nothing per product, nothing per filter."""
@@ -170,6 +194,7 @@ def test_a_summary_shows_what_the_product_schema_shows(client, catalogue, seller
 
     orange = catalogue["xinfeng_orange"]
     orange.images = ["https://img.example.cn/1.jpg", "https://img.example.cn/2.jpg"]
+    orange.rating_count, orange.rating_sum = 3, 13
     CertificateFactory(products=[orange], kind=CertificateKind.GREEN_FOOD,
                        valid_until=date.today() - timedelta(days=2))  # expired: not shown
     CertificateFactory(products=[orange, catalogue["honey_tangerine"]],
@@ -183,3 +208,6 @@ def test_a_summary_shows_what_the_product_schema_shows(client, catalogue, seller
     assert {item["id"]: item for item in body["items"]} == expected
     assert expected[orange.id]["certifications"] == ["brand_licence", "organic"]
     assert expected[catalogue["honey_tangerine"].id]["sold_out"] is True
+    assert (expected[orange.id]["rating"], expected[orange.id]["rating_count"]) == (4.33, 3)
+    assert (expected[catalogue["camellia_oil"].id]["rating"],
+            expected[catalogue["camellia_oil"].id]["rating_count"]) == (None, 0)

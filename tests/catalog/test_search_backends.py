@@ -16,6 +16,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from gannan.catalog.models import mean_rating
 from gannan.catalog.search.analysis import index_tokens
 from gannan.catalog.search.base import (
     CertificationSpan,
@@ -53,7 +54,8 @@ def span(kind: str, start: str, end: str | None = None) -> CertificationSpan:
 def product(product_id: int, title: str, description: str, categories, county: str, seller: str,
             price: int, published: datetime, *, brand: str | None = None,
             township: str | None = None, in_stock: bool = True,
-            certifications: tuple[CertificationSpan, ...] = ()) -> SearchDocument:
+            certifications: tuple[CertificationSpan, ...] = (),
+            rated: tuple[int, int] = (0, 0)) -> SearchDocument:
     slugs, names = categories
     return SearchDocument(
         product_id=product_id, title=title, description=description, brand=brand,
@@ -61,21 +63,22 @@ def product(product_id: int, title: str, description: str, categories, county: s
         county_name=COUNTY_NAMES[county], township=township, seller_id=100 + product_id,
         seller_name=seller, min_price_fen=price, in_stock=in_stock, published_at=published,
         certifications=certifications,
+        rating=mean_rating(*rated), rating_count=rated[1],
     )
 
 
 CATALOGUE = (
     product(1, "信丰脐橙 特级果 5kg", "信丰县嘉定镇果园直发，果肉细嫩，现摘现发。", FRUIT, XINFENG,
-            "信丰县绿源脐橙专业合作社", 5990, at("2025-01-10"), brand="赣南脐橙", township="嘉定镇",
+            "信丰县绿源脐橙专业合作社", 5990, at("2025-01-10"), brand="赣南脐橙", township="嘉定镇", rated=(9, 2),
             certifications=(span(GI, "2020-01-01"), span(GREEN, "2022-01-01", "2024-12-31"))),
     product(2, "寻乌脐橙 礼盒装 10斤", "寻乌高山果园，酸甜适中。", FRUIT, XUNWU, "寻乌县果业公司",
-            8800, at("2025-02-01"), brand="赣南脐橙",
+            8800, at("2025-02-01"), brand="赣南脐橙", rated=(18, 4),
             certifications=(span(ORGANIC, "2024-01-01", "2025-06-30"),)),
     product(3, "赣南脐橙 特级 精选大果", "产自安远县，赣南脐橙核心产区。", FRUIT, ANYUAN,
-            "安远县橙心果业", 12800, at("2025-03-01"), brand="赣南脐橙",
+            "安远县橙心果业", 12800, at("2025-03-01"), brand="赣南脐橙", rated=(5, 1),
             certifications=(span(GI, "2021-05-01"),)),
     product(4, "兴国山茶油 500ml", "古法压榨山茶油，可凉拌可炒菜。", OIL, XINGGUO,
-            "兴国县山茶油有限公司", 6800, at("2024-12-01"),
+            "兴国县山茶油有限公司", 6800, at("2024-12-01"), rated=(9, 3),
             certifications=(span(ORGANIC, "2024-03-01"),)),
     product(5, "会昌米粉 2kg 客家特产", "早稻米制作，久煮不烂。", (("grain_oil", "rice_noodles"),
             ("粮油", "米粉")), HUICHANG, "会昌县客家米粉厂", 2500, at("2025-01-20"),
@@ -83,14 +86,14 @@ CATALOGUE = (
     # 6 and 7 were published in the same millisecond (6 later by microseconds, which
     # Elasticsearch does not keep): "newest" must tie them and break on the id.
     product(6, "上犹红茶 梅岭工夫红茶", "高山茶园，汤色红亮。", (("tea", "black_tea"), ("茶叶", "红茶")),
-            SHANGYOU, "上犹县梅岭茶叶家庭农场", 8800, at("2025-04-01", 900)),
+            SHANGYOU, "上犹县梅岭茶叶家庭农场", 8800, at("2025-04-01", 900), rated=(9, 2)),
     product(7, "上犹绿茶 明前特级", "明前采摘，清香回甘。", (("tea", "green_tea"), ("茶叶", "绿茶")),
             SHANGYOU, "上犹县梅岭茶叶家庭农场", 9800, at("2025-04-01", 100),
             certifications=(span(ORGANIC, "2025-01-01", "2027-12-31"),)),
     product(8, "宁都黄鸡 散养", "宁都县农家散养，肉质紧实。", (("poultry",), ("禽类",)), NINGDU,
             "宁都县黄鸡养殖场", 15800, at("2025-03-15")),
     product(9, "于都土蜂蜜 500g", "蜜源为赣南脐橙花，清甜不腻。", (("honey",), ("蜂蜜",)), YUDU,
-            "于都县百花蜂场", 4800, at("2025-05-01")),
+            "于都县百花蜂场", 4800, at("2025-05-01"), rated=(13, 3)),
     product(10, "信丰脐橙 预售", "今年新果，售完即止。", FRUIT, XINFENG, "信丰县绿源脐橙专业合作社",
             4990, at("2025-05-10"), brand="赣南脐橙", in_stock=False),
     product(11, "石城白莲 通心莲", "石城县特产，莲子饱满。", (("dried_goods", "lotus_seeds"),
@@ -268,6 +271,8 @@ def test_certification_facet_counts_products_not_certificates(backend):
     ("price_asc", [5, 11, 9, 10, 1, 4, 6, 2, 7, 3, 8, 12]),
     ("price_desc", [12, 8, 3, 7, 6, 2, 4, 1, 10, 9, 11, 5]),
     ("newest", [10, 9, 7, 6, 8, 3, 12, 2, 5, 1, 4, 11]),
+    # 5.0; 4.5 by 4, by 2 (6 and 1 tie: id); 4.33 (13/3); 3.0; then the unrated by id
+    ("rating", [3, 2, 6, 1, 9, 4, 12, 11, 10, 8, 7, 5]),
 ])
 def test_sorts_with_product_id_descending_as_tie_break(backend, sort, expected):
     assert ids(backend, sort=sort) == expected
@@ -276,6 +281,22 @@ def test_sorts_with_product_id_descending_as_tie_break(backend, sort, expected):
 def test_sort_applies_to_query_matches(backend):
     assert ids(backend, "脐橙", sort="price_asc") == [9, 10, 1, 2, 3]
     assert ids(backend, "脐橙", sort="newest") == [10, 9, 3, 2, 1]
+
+
+def test_min_rating_is_inclusive_and_leaves_unrated_products_out(backend):
+    assert ids(backend, sort="rating", min_rating=4.5) == [3, 2, 6, 1]
+    assert ids(backend, sort="rating", min_rating=4.33) == [3, 2, 6, 1, 9]
+    assert ids(backend, sort="rating", min_rating=1) == [3, 2, 6, 1, 9, 4]
+    assert ids(backend, "脐橙", min_rating=4.5) == [3, 2, 1]  # relevance, filtered
+    result = backend.search(SearchQuery(today=TODAY, q="茶", min_rating=4))
+    assert result.total == 1 and result.facets["county"] == {SHANGYOU: 1}
+
+
+def test_a_rating_change_is_visible_after_refresh(backend):
+    index(backend, [replace(CATALOGUE[4], rating=4.8, rating_count=5)])  # product 5
+    assert ids(backend, sort="rating", page_size=2) == [3, 5]
+    index(backend, [replace(CATALOGUE[2], rating=None, rating_count=0)])  # 3: review hidden
+    assert ids(backend, sort="rating", min_rating=4.6) == [5]
 
 
 def test_pagination_and_total(backend):
@@ -299,6 +320,23 @@ def test_delete_and_update_are_visible_after_refresh(backend):
     result = backend.search(SearchQuery(today=TODAY))
     assert result.total == 11
     assert XINGGUO not in result.facets["county"]
+
+
+def test_a_write_by_another_process_is_seen_by_a_reader_holding_columns(tmp_path):
+    """The embedded index keeps columns and match sets per process; a write through
+    another backend object (another worker) changes the generation, so they are read
+    again."""
+    reader, writer = sqlite_backend(tmp_path), sqlite_backend(tmp_path)
+    reader.ensure_index()
+    index(writer, CATALOGUE)
+    assert ids(reader, "脐橙") == NAVEL_ORANGES
+    assert ids(reader, sort="price_asc")[:2] == [5, 11]
+    writer.delete([3])
+    index(writer, [replace(CATALOGUE[8], min_price_fen=100)])  # product 9
+    assert ids(reader, "脐橙") == [10, 2, 1, 9]
+    assert ids(reader, sort="price_asc")[:2] == [9, 5]
+    writer.reset()
+    assert reader.search(SearchQuery(today=TODAY, q="脐橙")).total == 0
 
 
 def test_the_last_version_in_one_batch_wins(empty_backend):
@@ -382,6 +420,13 @@ PARITY_QUERIES = [
     SearchQuery(today=TODAY, q="县", page=3, page_size=2),
     SearchQuery(today=TODAY, q="县", county=SHANGYOU, page=1, page_size=1),
     SearchQuery(today=TODAY, q="gan", in_stock=True, min_price_fen=3000, page_size=4),
+    SearchQuery(today=TODAY, sort="rating"),
+    SearchQuery(today=TODAY, sort="rating", page=2, page_size=4),
+    SearchQuery(today=TODAY, q="脐橙", sort="rating"),
+    SearchQuery(today=TODAY, q="脐橙", min_rating=4.5),
+    SearchQuery(today=TODAY, q="县", min_rating=4.33, sort="rating"),
+    SearchQuery(today=TODAY, min_rating=3, sort="price_asc"),
+    SearchQuery(today=TODAY, min_rating=4.51),
 ]
 
 

@@ -1,6 +1,8 @@
 """Reviews: only the buyer of a completed seller order, once, every line rated; the
 seller replies once; hidden reviews stay but stop counting in the product's rating."""
 
+import re
+
 from tests.factories import UserFactory
 from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, owner_of
 
@@ -99,3 +101,88 @@ def test_review_photos_lose_their_exif_and_hide_with_the_review(client, shopper,
     client.post(f"/api/v1/admin/reviews/{written['id']}/hide", json={"reason": "广告"},
                 headers=bearer(admin))
     assert_problem(client.get(f"{path}/0"), 404, "not_found")
+
+
+def test_a_products_rating_follows_its_reviews_everywhere(client, shopper, market, admin):
+    """Writing, hiding and unhiding a review move the product's rating columns in the
+    same transaction and reindex it: product, listing and search agree."""
+    from gannan.catalog.indexing import queue_reindex
+    from gannan.platform.extensions import db
+
+    product = market["orange"]
+    queue_reindex(p.id for p in market.values())
+    db.session.commit()
+
+    def shown():
+        page = client.get(f"/api/v1/products/{product.id}").get_json()
+        listed = client.get("/api/v1/products", query_string={"sort": "rating"}).get_json()
+        hit = next(i for i in listed["items"] if i["id"] == product.id)
+        filtered = client.get("/api/v1/products", query_string={"min_rating": "4"}).get_json()
+        assert (hit["rating"], hit["rating_count"]) == (page["rating"], page["rating_count"])
+        return page["rating"], page["rating_count"], [i["id"] for i in filtered["items"]]
+
+    assert shown() == (None, 0, [])
+    one = review(client, shopper, completed(client, shopper, {product: 1}), stars=5).get_json()
+    review(client, shopper, completed(client, shopper, {product: 1}), stars=4)
+    review(client, shopper, completed(client, shopper, {product: 1}), stars=4)
+    assert shown() == (4.33, 3, [product.id])
+    first = client.get("/api/v1/products", query_string={"sort": "rating"}).get_json()
+    assert first["items"][0]["id"] == product.id  # the only rated product leads
+
+    hide = client.post(f"/api/v1/admin/reviews/{one['id']}/hide", json={"reason": "刷单"},
+                       headers=bearer(admin))
+    assert hide.status_code == 200
+    assert shown() == (4.0, 2, [product.id])
+    review(client, shopper, completed(client, shopper, {product: 1}), stars=1)
+    assert shown() == (3.0, 3, [])
+
+    shown_again = client.post(f"/api/v1/admin/reviews/{one['id']}/unhide",
+                              headers=bearer(admin))
+    assert shown_again.status_code == 200
+    assert shown_again.get_json()["hidden"] is False
+    assert shown_again.get_json()["hidden_reason"] is None  # on record, not on display
+    assert shown() == (3.5, 4, [])
+    # unhiding twice changes nothing
+    client.post(f"/api/v1/admin/reviews/{one['id']}/unhide", headers=bearer(admin))
+    assert shown() == (3.5, 4, [])
+    assert_problem(client.post(f"/api/v1/admin/reviews/{one['id']}/unhide",
+                               headers=bearer(shopper)), 403, "forbidden")
+    assert_problem(client.post("/api/v1/admin/reviews/999999/unhide", headers=bearer(admin)),
+                   404, "review_not_found")
+
+
+def test_a_rating_cannot_be_taken_out_twice(app, market):
+    """The relative UPDATE is conditional: it never takes out more than was counted."""
+    import pytest
+
+    from gannan.catalog.services.ratings import add_rating
+    from gannan.platform.extensions import db
+
+    product = market["orange"]
+    add_rating(product.id, 4)
+    db.session.commit()
+    with pytest.raises(RuntimeError):
+        add_rating(product.id, -4, -1)
+        add_rating(product.id, -4, -1)
+    db.session.rollback()
+    db.session.refresh(product)
+    assert (product.rating_count, product.rating_sum) == (1, 4)
+
+
+def test_the_rating_costs_the_product_page_no_statement(client, shopper, market,
+                                                         count_queries):
+    """Rating and count are columns of the product: reading them is part of loading it."""
+    product = market["orange"]
+
+    def statements_of_the_page():
+        with count_queries() as statements:
+            body = client.get(f"/api/v1/products/{product.id}").get_json()
+        assert not [s for s in statements if re.search(r"\b(reviews|review_lines)\b", s)]
+        return len(statements), body
+
+    unrated, body = statements_of_the_page()
+    assert (body["rating"], body["rating_count"]) == (None, 0)
+    review(client, shopper, completed(client, shopper, {product: 1}), stars=4)
+    rated, body = statements_of_the_page()
+    assert (body["rating"], body["rating_count"]) == (4.0, 1)
+    assert rated == unrated

@@ -109,6 +109,7 @@ def test_search_takes_the_apis_parameters_and_shows_facets(client, demo):
     ({"county": "abc"}, "格式不正确"),
     ({"min_price_fen": "9000", "max_price_fen": "100"}, "最低价不能高于最高价"),
     ({"page": "0"}, "页码"),
+    ({"min_rating": "9"}, "最低评分应在 1 到 5 星之间"),
 ])
 def test_bad_search_parameters_are_a_message_not_a_crash(client, params, message):
     response = client.get("/search", query_string=params)
@@ -125,6 +126,27 @@ def test_product_page_shows_skus_prices_stock_certificates_batches_seller(client
     sold_out = demo["脐橙 家庭装 果径70-75mm 9斤"]
     page = text(client.get(f"/p/{sold_out.id}"))
     assert "已售罄" in page and "disabled>加入购物车" in page
+
+
+def test_ratings_show_on_cards_and_the_product_page_and_sort_and_filter(client, demo):
+    from gannan.catalog.indexing import queue_reindex
+
+    orange, oil = demo["赣南脐橙 特级 5kg 礼盒"], demo["赣南茶油 冷榨山茶油 5L"]
+    orange.rating_count, orange.rating_sum = 2, 9
+    oil.rating_count, oil.rating_sum = 1, 4
+    queue_reindex([orange.id, oil.id])
+    db.session.commit()
+    page = text(client.get(f"/p/{orange.id}"))
+    assert "★ 4.5" in page and "2 条评价" in page
+    assert "暂无评分" in text(client.get(f"/p/{demo['上犹 红茶 工夫红茶 250g'].id}"))
+    best = text(client.get("/search", query_string={"sort": "rating"}))
+    assert '<option value="rating" selected>评分最高</option>' in best
+    results = best.split('id="results"')[1]
+    assert results.index("赣南脐橙 特级 5kg 礼盒") < results.index("赣南茶油 冷榨山茶油 5L")
+    assert "★ 4.0" in results and "暂无评分" in results
+    good = text(client.get("/search", query_string={"min_rating": "4.5"}))
+    assert '<option value="4.5" selected>4.5 星及以上</option>' in good
+    assert "共 1 件商品" in good and "赣南茶油 冷榨山茶油 5L" not in good.split('id="results"')[1]
 
 
 def test_unlisted_products_are_a_404_page_except_for_their_seller(client, seller, owner):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal, Protocol, Sequence
 
-Sort = Literal["relevance", "price_asc", "price_desc", "newest"]
+Sort = Literal["relevance", "price_asc", "price_desc", "newest", "rating"]
 FACETS = ("category", "county", "certification")
 
 
@@ -41,6 +41,9 @@ class SearchDocument:
     in_stock: bool  # any SKU with stock > 0
     published_at: datetime  # aware, UTC
     certifications: tuple[CertificationSpan, ...] = ()
+    # models.mean_rating of the visible reviews (None: not rated), and how many
+    rating: float | None = None
+    rating_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class SearchQuery:
     min_price_fen: int | None = None  # inclusive, on min_price_fen
     max_price_fen: int | None = None  # inclusive, on min_price_fen
     in_stock: bool | None = None  # True: only in-stock products
+    min_rating: float | None = None  # inclusive, on rating; unrated products never match
     sort: Sort = "relevance"
     page: int = 1
     page_size: int = 20

@@ -66,6 +66,9 @@ MAPPINGS: Final = {
         "min_price_fen": {"type": "long"},
         "in_stock": {"type": "boolean"},
         "published_at": {"type": "date", "format": "epoch_millis"},
+        # models.mean_rating (two decimals) as a double: the same value SQLite compares
+        "rating": {"type": "double"},
+        "rating_count": {"type": "integer"},
         "certifications": {
             "type": "nested",
             "properties": {"kind": {"type": "keyword"}, "valid_from": _DAY, "valid_until": _DAY},
@@ -78,6 +81,9 @@ _SORT: Final[dict[Sort, list[dict[str, str]]]] = {
     "price_asc": [{"min_price_fen": "asc"}, {"product_id": "desc"}],
     "price_desc": [{"min_price_fen": "desc"}, {"product_id": "desc"}],
     "newest": [{"published_at": "desc"}, {"product_id": "desc"}],
+    # Unrated documents have no rating: last, as NULLs sort last descending in SQLite.
+    "rating": [{"rating": {"order": "desc", "missing": "_last"}},
+               {"rating_count": "desc"}, {"product_id": "desc"}],
 }
 
 
@@ -154,6 +160,8 @@ def _source(doc: SearchDocument) -> dict[str, Any]:
         "in_stock": doc.in_stock,
         "published_at": epoch_millis(doc.published_at),
         "certifications": [_certification(span) for span in doc.certifications],
+        **({"rating": doc.rating} if doc.rating is not None else {}),
+        "rating_count": doc.rating_count,
     }
 
 
@@ -188,6 +196,8 @@ def _filters(query: SearchQuery) -> Iterator[dict[str, Any]]:
         yield {"range": {"min_price_fen": {k: v for k, v in bounds.items() if v is not None}}}
     if query.in_stock is not None:
         yield {"term": {"in_stock": query.in_stock}}
+    if query.min_rating is not None:
+        yield {"range": {"rating": {"gte": query.min_rating}}}
 
 
 def _valid_on(today: date) -> list[dict[str, Any]]:

@@ -18,27 +18,33 @@ Layout (``detail=column``: no positions are kept, none are needed):
   on ASCII spaces and punctuation only, so each term, Han ones included (even from the
   CJK extensions that ``unicode61``'s Unicode 6.1 tables do not know), stays one token;
   its rowid is the product id;
-* ``documents``: one row per product with what filters, facets and sorts read: county,
-  category (the leaf), the certificate spans as one canonical string, price, stock,
-  publication time; indexed in facet order (county, category, certificates) and in
-  each sort order;
+* ``documents``: one row per product with what filters, facets and sorts read: its
+  facet group, price, stock, publication time, rating (no secondary index: the search
+  reads the table whole into columns, see below, and indexes would only slow writes);
+* ``facet_groups``: each (county, category leaf, certificate spans as one canonical
+  string) once;
 * ``category_lineage``: each category's slugs from the root (a handful of rows);
-* ``document_certifications``: one row per certificate span, for the certification filter.
 
-A search is two statements in one read transaction, whatever the number of matches:
+* ``index_state``: one number that every write transaction changes (the generation).
 
-1. count and facets in one pass: the matches (FTS5 ``MATCH`` of every query term,
-   joined to ``documents`` by rowid, the filters applied in the same statement) grouped
-   by (county, category, certificates); Python adds the groups up into the total and
-   the three facets (a category counts for its ancestors too; a certificate string is
-   read once for the day asked);
-2. the page: the same matches in the order asked.  A relevance score is the sum, over
-   query terms and fields, of the field's weight when the term is in it: one
-   column-restricted ``MATCH`` per term and field, itself restricted to the matches, so
-   each is evaluated once and only over the documents that match at all.  Without query
-   terms every score is 0 and an index gives the order.
+A search runs in one read transaction.  Each process keeps the ``documents`` rows of the
+file's current generation as numpy columns (:class:`_Snapshot`: price, stock,
+publication, rating, facet group; each sort order's rank of every document; the facet
+groups as lookup tables), read again when the generation has changed:
 
-No match is copied into a table, and no statement is run per facet value.
+1. the matches: FTS5 ``MATCH`` of every query term, its rowids returned as one string
+   (``group_concat``) that numpy parses, so no Python object is built per match; by
+   relevance, one column-restricted ``MATCH`` per term and field instead (each term in
+   that field and every other term anywhere), whose union is the matches and whose
+   weights add up to each match's score.  A process keeps the match sets of the
+   current generation (bounded, least recently used dropped), so a popular term is read
+   from the file once per write;
+2. filters, count and facets on the columns: the county, category and certification
+   filters are one lookup per facet group, the count a ``bincount`` of the groups;
+3. the page: the ``offset + page_size`` smallest ranks (or score keys) among the
+   matches, by a partition, then sorted.
+
+No statement is run per facet value, and nothing sorts every match.
 
 Each operation opens its own connection and runs in one transaction; the file is in
 WAL mode, so a Flask dev server and inline tasks can read while another writes.
@@ -47,21 +53,24 @@ WAL mode, so a Flask dev server and inline tasks can read while another writes.
 from __future__ import annotations
 
 import sqlite3
-from collections import Counter
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
+import numpy as np
+
 from gannan.catalog.search.analysis import FIELD_WEIGHTS, epoch_millis, field_tokens, query_tokens
-from gannan.catalog.search.base import SearchDocument, SearchQuery, SearchResult, Sort
+from gannan.catalog.search.base import SearchDocument, SearchQuery, SearchResult
 
 FTS_TOKENIZER: Final = "ascii"
 _FIELDS = tuple(FIELD_WEIGHTS)
 # The layout's version, kept in user_version: a file of another layout is rebuilt empty
 # (the database is the source of truth; `flask search reindex` fills it again).
-LAYOUT_VERSION: Final = 3
+LAYOUT_VERSION: Final = 6
 
 _SCHEMA = (
     f"""CREATE VIRTUAL TABLE IF NOT EXISTS document_text
@@ -75,11 +84,10 @@ _SCHEMA = (
         seller_id INTEGER NOT NULL,
         min_price_fen INTEGER NOT NULL,
         in_stock INTEGER NOT NULL,
-        published_ms INTEGER NOT NULL
+        published_ms INTEGER NOT NULL,
+        rating REAL,
+        rating_count INTEGER NOT NULL
     )""",
-    # Facet order, covering the filters: the no-query searches group without sorting.
-    """CREATE INDEX IF NOT EXISTS documents_facets
-        ON documents (facet_group, county_code, category, min_price_fen, in_stock)""",
     # Each (county, category, certificate spans) once: documents group by a small integer.
     """CREATE TABLE IF NOT EXISTS facet_groups (
         id INTEGER PRIMARY KEY,
@@ -88,41 +96,18 @@ _SCHEMA = (
         certifications TEXT NOT NULL,
         UNIQUE (county_code, category, certifications)
     )""",
-    "CREATE INDEX IF NOT EXISTS documents_price ON documents (min_price_fen, product_id DESC)",
-    "CREATE INDEX IF NOT EXISTS documents_published ON documents (published_ms)",
     """CREATE TABLE IF NOT EXISTS category_lineage (
         slug TEXT PRIMARY KEY,
         lineage TEXT NOT NULL
     ) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS document_certifications (
-        product_id INTEGER NOT NULL,
-        kind TEXT NOT NULL,
-        valid_from TEXT NOT NULL,
-        valid_until TEXT
-    )""",
-    """CREATE INDEX IF NOT EXISTS document_certifications_product
-        ON document_certifications (product_id)""",
-    """CREATE INDEX IF NOT EXISTS document_certifications_kind
-        ON document_certifications (kind, valid_from)""",
+    # One row: a number every write transaction changes, so that a process's columns of
+    # the documents (see _Snapshot) know when to be read again.
+    "CREATE TABLE IF NOT EXISTS index_state (generation INTEGER NOT NULL)",
+    "INSERT INTO index_state SELECT abs(random()) WHERE NOT EXISTS (SELECT 1 FROM index_state)",
 )
-_TABLES = ("document_text", "documents", "facet_groups", "category_lineage",
-           "document_certifications")
+_TABLES = ("document_text", "documents", "facet_groups", "category_lineage", "index_state")
 # Each table holding product rows, with the column holding the product id.
-_KEYS = {"document_text": "rowid", "documents": "product_id",
-         "document_certifications": "product_id"}
-
-# A certificate is valid on a day inside [valid_from, valid_until]; no end: open.
-_VALID_ON = "valid_from <= ? AND (valid_until IS NULL OR valid_until >= ?)"
-
-_ORDER: Final[dict[Sort, str]] = {
-    "relevance": "score DESC, d.product_id DESC",
-    "price_asc": "d.min_price_fen ASC, d.product_id DESC",
-    "price_desc": "d.min_price_fen DESC, d.product_id DESC",
-    "newest": "d.published_ms DESC, d.product_id DESC",
-}
-# CROSS JOIN keeps FTS5 the outer loop: probing it once per row of a filter is far slower.
-_MATCHED = "document_text CROSS JOIN documents AS d ON d.product_id = document_text.rowid"
-
+_KEYS = {"document_text": "rowid", "documents": "product_id"}
 
 class SqliteSearchBackend:
     """The :class:`~.base.SearchBackend` on an SQLite file of its own at ``path``."""
@@ -131,6 +116,7 @@ class SqliteSearchBackend:
 
     def __init__(self, path: str) -> None:
         self.path = path
+        self._columns: _Snapshot | None = None
 
     def ensure_index(self) -> None:
         self._prepare_file()
@@ -162,13 +148,11 @@ class SqliteSearchBackend:
             groups = {tuple(key): group for group, *key in conn.execute(
                 "SELECT id, county_code, category, certifications FROM facet_groups")}
             conn.executemany(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(product_id, groups[(county, category, spans)], county, category, *rest)
                  for product_id, county, category, spans, *rest in (row[1] for row in rows)])
             conn.executemany("INSERT OR REPLACE INTO category_lineage VALUES (?, ?)",
                              {row[2] for row in rows})
-            conn.executemany("INSERT INTO document_certifications VALUES (?, ?, ?, ?)",
-                             [span for row in rows for span in row[3]])
 
     def delete(self, product_ids: Sequence[int]) -> None:
         if not product_ids:
@@ -183,29 +167,41 @@ class SqliteSearchBackend:
         terms = query_tokens(query.q or "")
         today = query.today.isoformat()
         with self._transaction(write=False) as conn:
-            lineages = dict(conn.execute("SELECT slug, lineage FROM category_lineage"))
-            source, params = _matches(terms, query, lineages, for_facets=True)
-            groups = conn.execute(
-                f"""SELECT g.county_code, g.category, g.certifications, c.n
-                    FROM (SELECT d.facet_group AS facet_group, COUNT(*) AS n
-                          FROM {source} GROUP BY 1) AS c
-                    JOIN facet_groups AS g ON g.id = c.facet_group""", params).fetchall()
-            source, params = _matches(terms, query, lineages)
-            total = sum(count for *_, count in groups)
-            ids: list[int] = []
+            snapshot = self._snapshot(conn)
+            scores = None
+            if not terms:
+                positions = np.arange(len(snapshot.ids), dtype=np.int64)
+            elif query.sort == "relevance" and len(terms) == 1:
+                # One term: the matches are the union of the per-field sets scoring needs.
+                scores = _dense_scores(snapshot, _field_sets(conn, snapshot, terms))
+                positions = np.flatnonzero(scores)
+            else:
+                positions = _positions(conn, snapshot, " AND ".join(map(_phrase, terms)))
+            positions = _filtered(snapshot, positions, query)
+            counts = np.bincount(snapshot.group[positions], minlength=len(snapshot.group_rows))
+            total = len(positions)
             offset = (query.page - 1) * query.page_size
-            if offset < total and len(terms) == 1 and query.sort == "relevance":
-                ids = _page_by_score_class(conn, terms[0], query, lineages, offset)
-            elif offset < total:
-                score, score_params = _score(terms)
-                order = _ORDER[query.sort] if terms or query.sort != "relevance" \
-                    else "d.product_id DESC"  # every score is 0
-                page = conn.execute(
-                    f"""SELECT d.product_id, {score} AS score FROM {source}
-                        ORDER BY {order} LIMIT ? OFFSET ?""",
-                    [*score_params, *params, query.page_size, offset])
-                ids = [product_id for product_id, _ in page]
-        return SearchResult(ids=ids, total=total, facets=_facets(groups, lineages, today))
+            ids: list[int] = []
+            if offset < total:
+                if query.sort == "relevance" and terms:
+                    if scores is None:
+                        scores = _dense_scores(snapshot, _field_sets(conn, snapshot, terms))
+                    scores = scores[positions]
+                    best = int(scores.max())
+                    keys = ((best - scores) << _ID_BITS) | (_ID_MASK - snapshot.ids[positions])
+                else:
+                    order = "id_desc" if query.sort == "relevance" else query.sort
+                    keys = snapshot.rank[order][positions]
+                ids = snapshot.ids[_page(keys, positions, offset, query.page_size)].tolist()
+        return SearchResult(ids=ids, total=total, facets=snapshot.facets(counts, today))
+
+    def _snapshot(self, conn: sqlite3.Connection) -> _Snapshot:
+        """The columns of the file's current generation (read again after any write)."""
+        generation = conn.execute("SELECT generation FROM index_state").fetchone()[0]
+        snapshot = self._columns
+        if snapshot is None or snapshot.generation != generation:
+            snapshot = self._columns = _Snapshot(conn, generation)
+        return snapshot
 
     def _prepare_file(self) -> None:
         """Create the folder, and put the file in WAL mode (a lasting property of the file)."""
@@ -229,6 +225,8 @@ class SqliteSearchBackend:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 yield conn
+                if write:
+                    conn.execute("UPDATE index_state SET generation = abs(random())")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -242,8 +240,9 @@ def _create(conn: sqlite3.Connection) -> None:
 
 
 def _drop(conn: sqlite3.Connection) -> None:
-    # The fts5vocab view of the first layout reads document_text: drop it first.
-    for table in ("document_terms", *_TABLES, "document_categories"):
+    # The fts5vocab view of the first layout reads document_text: drop it first (and the
+    # tables of earlier layouts after the current ones).
+    for table in ("document_terms", *_TABLES, "document_categories", "document_certifications"):
         conn.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -263,7 +262,8 @@ def _rows(doc: SearchDocument):
     return (
         (doc.product_id, *(tokens[field] for field in _FIELDS)),
         (doc.product_id, doc.county_code, doc.category_slugs[-1], _spans_text(spans),
-         doc.seller_id, doc.min_price_fen, doc.in_stock, epoch_millis(doc.published_at)),
+         doc.seller_id, doc.min_price_fen, doc.in_stock, epoch_millis(doc.published_at),
+         doc.rating, doc.rating_count),
         (doc.category_slugs[-1], " ".join(doc.category_slugs)),
         spans,
     )
@@ -279,117 +279,233 @@ def _phrase(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
-def _matches(terms: list[str], query: SearchQuery, lineages: dict[str, str],
-             for_facets: bool = False) -> tuple[str, list[object]]:
-    """FROM and WHERE of the matching documents (aliased ``d``), with their parameters.
+# Bounds of each process's cache of match sets: sets, and positions in all (8 bytes each:
+# 32 MiB at most; a broad term's three field sets at 100,000 products are ~0.6 MiB).
+MATCH_CACHE_SETS: Final = 256
+MATCH_CACHE_POSITIONS: Final = 4_000_000
+# The bits a product id takes in a sort key (below it: how the rows order).
+_ID_BITS: Final = 32
+_ID_MASK: Final = (1 << _ID_BITS) - 1
 
-    No term (no query, or nothing searchable in it): every document.
+
+class _Snapshot:
+    """The ``documents`` rows of one generation of the file as columns (numpy arrays in
+    product id order) and the facet groups as lookup tables.
+
+    Filters, the count, the facets and every sort but relevance read these, so a
+    search costs one FTS5 statement that returns the matching rowids (as one string,
+    which turns into an array without building a Python object per match) instead of a
+    join, a grouping and a sort of every match in SQL.  Each order's rank of every
+    document is computed once per generation, so a page is the ``k`` smallest ranks
+    among the matches (a partition, no full sort).
     """
-    conditions: list[str] = []
-    params: list[object] = []
-    # Without terms, the facet pass reads the facet-ordered index: it covers every filter
-    # column and hands the rows over already grouped, so no temporary B-tree sorts them.
-    # (Not with a certification filter: its few valid products are the better driver.)
-    scan = for_facets and query.certification is None
-    source = "documents AS d INDEXED BY documents_facets" if scan else "documents AS d"
-    if terms:
-        source = _MATCHED
-        conditions.append("document_text MATCH ?")
-        params.append(" AND ".join(_phrase(term) for term in terms))
 
-    def add(condition: str, *values: object) -> None:
-        conditions.append(condition)
-        params.extend(values)
+    def __init__(self, conn: sqlite3.Connection, generation: int) -> None:
+        self.generation = generation
+        # Each column as one comma-separated string, parsed by numpy: no Python object per
+        # row (a fetchall of 100,000 rows took three times as long).  NULL rating: NaN.
+        columns = conn.execute("""
+            SELECT group_concat(product_id), group_concat(facet_group),
+                   group_concat(min_price_fen), group_concat(in_stock),
+                   group_concat(published_ms), group_concat(ifnull(rating, 'nan')),
+                   group_concat(rating_count)
+            FROM (SELECT * FROM documents ORDER BY product_id)""").fetchone()
 
-    if query.category is not None:
-        leaves = [slug for slug, lineage in lineages.items() if query.category in lineage.split()]
-        add(f"d.category IN ({', '.join('?' for _ in leaves) or 'NULL'})", *leaves)
-    if query.county is not None:
-        add("d.county_code = ?", query.county)
-    if query.certification is not None:
+        def column(i: int, dtype=np.int64) -> np.ndarray:
+            text = columns[i]
+            return np.fromstring(text, dtype=dtype, sep=",") if text else np.empty(0, dtype)
+
+        self.ids = column(0)
+        self.group = column(1)
+        self.price = column(2)
+        self.in_stock = column(3).astype(bool)
+        published = column(4)
+        self.rating = column(5, np.float64)
+        rating_count = column(6)
+        # product id -> position (-1: no document): a gather instead of a binary search
+        self.position = np.full(int(self.ids.max()) + 1 if len(self.ids) else 0, -1,
+                                dtype=np.int64)
+        self.position[self.ids] = np.arange(len(self.ids), dtype=np.int64)
+        groups = conn.execute(
+            "SELECT id, county_code, category, certifications FROM facet_groups").fetchall()
+        size = max((g[0] for g in groups), default=0) + 1
+        self.group_rows: list[tuple[str, str, str] | None] = [None] * size
+        for group, county, category, spans in groups:
+            self.group_rows[group] = (county, category, spans)
+        self.lineages = dict(conn.execute("SELECT slug, lineage FROM category_lineage"))
+        # For the facets: each group's county (as an index), and each category slug's
+        # groups (a category counts the documents of its descendants too).
+        self.counties = sorted({row[0] for row in self.group_rows if row})
+        county_index = {code: i for i, code in enumerate(self.counties)}
+        self.group_county = np.array([county_index[row[0]] if row else 0
+                                      for row in self.group_rows], dtype=np.int64)
+        members: dict[str, list[int]] = {}
+        for group, row in enumerate(self.group_rows):
+            if row:
+                for slug in self.lineages.get(row[1], row[1]).split():
+                    members.setdefault(slug, []).append(group)
+        self.category_groups = {slug: np.array(groups, dtype=np.int64)
+                                for slug, groups in members.items()}
+        self._kind_groups: dict[str, dict[str, np.ndarray]] = {}
+        # Ranks: the position of each document in each order, ties by product id descending.
+        newest_id = -self.ids
+        unrated = np.isnan(self.rating)
+        self.rank: dict[str, np.ndarray] = {}
+        for sort, keys in {
+            "id_desc": (newest_id,),
+            "price_asc": (newest_id, self.price),
+            "price_desc": (newest_id, -self.price),
+            "newest": (newest_id, -published),
+            "rating": (newest_id, -rating_count, -np.nan_to_num(self.rating, nan=0.0), unrated),
+        }.items():
+            order = np.lexsort(keys)
+            rank = np.empty(len(order), dtype=np.int64)
+            rank[order] = np.arange(len(order), dtype=np.int64)
+            self.rank[sort] = rank
+        # FTS5 expression -> positions of its matches, least recently used first.
+        self.matches: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._kept = 0  # positions held in ``matches``
+        self.lock = threading.Lock()  # gthread workers share the backend
+
+    def remember(self, expression: str, positions: np.ndarray) -> None:
+        """Keep a match set, dropping the least recently used beyond the bounds."""
+        with self.lock:
+            if expression in self.matches:
+                return
+            self.matches[expression] = positions
+            self._kept += len(positions)
+            while len(self.matches) > MATCH_CACHE_SETS or self._kept > MATCH_CACHE_POSITIONS:
+                _, dropped = self.matches.popitem(last=False)
+                self._kept -= len(dropped)
+
+    def kind_groups(self, today: str) -> dict[str, np.ndarray]:
+        """Each certification kind's groups holding a certificate of it valid on ``today``."""
+        found = self._kind_groups.get(today)
+        if found is None:
+            members: dict[str, list[int]] = {}
+            for group, row in enumerate(self.group_rows):
+                if row:
+                    for kind in _valid_kinds(row[2], today):
+                        members.setdefault(kind, []).append(group)
+            found = {kind: np.array(groups, dtype=np.int64) for kind, groups in members.items()}
+            self._kind_groups = {today: found}  # one day at a time
+        return found
+
+    def facets(self, counts: np.ndarray, today: str) -> dict[str, dict[str, int]]:
+        """The three facets from the number of matches in each group."""
+        county = np.bincount(self.group_county, weights=counts, minlength=len(self.counties))
+
+        def nonzero(pairs):
+            return {key: int(n) for key, n in pairs if n}
+
+        return {
+            "category": nonzero((slug, counts[groups].sum())
+                                for slug, groups in self.category_groups.items()),
+            "county": nonzero(zip(self.counties, county.tolist())),
+            "certification": nonzero((kind, counts[groups].sum())
+                                     for kind, groups in self.kind_groups(today).items()),
+        }
+
+    def group_filter(self, query: SearchQuery) -> np.ndarray | None:
+        """Per facet group, whether its county, category and certificates pass the query."""
+        if query.county is None and query.category is None and query.certification is None:
+            return None
         today = query.today.isoformat()
-        add(f"""d.product_id IN (SELECT product_id FROM document_certifications
-                                 WHERE kind = ? AND {_VALID_ON})""",
-            query.certification, today, today)
+        ok = np.zeros(len(self.group_rows), dtype=bool)
+        for group, row in enumerate(self.group_rows):
+            if row is None:
+                continue
+            county, leaf, spans = row
+            ok[group] = (
+                (query.county is None or county == query.county)
+                and (query.category is None
+                     or query.category in self.lineages.get(leaf, leaf).split())
+                and (query.certification is None
+                     or query.certification in _valid_kinds(spans, today)))
+        return ok
+
+
+def _positions(conn: sqlite3.Connection, snapshot: _Snapshot, expression: str) -> np.ndarray:
+    """Positions in ``snapshot`` of the documents matching the FTS5 ``expression``, ascending.
+
+    Kept per generation (see :class:`_Snapshot`): shoppers type the same few words, and a
+    popular term's sets are then read from the file once per write, not once per search.
+    """
+    with snapshot.lock:
+        found = snapshot.matches.get(expression)
+        if found is not None:
+            snapshot.matches.move_to_end(expression)
+            return found
+    found = _read_positions(conn, snapshot, expression)
+    snapshot.remember(expression, found)
+    return found
+
+
+def _read_positions(conn: sqlite3.Connection, snapshot: _Snapshot,
+                    expression: str) -> np.ndarray:
+    found = conn.execute("SELECT group_concat(rowid) FROM document_text "
+                         "WHERE document_text MATCH ?", (expression,)).fetchone()[0]
+    if not found:
+        return np.empty(0, dtype=np.int64)
+    rowids = np.fromstring(found, dtype=np.int64, sep=",")
+    rowids = rowids[rowids < len(snapshot.position)]
+    positions = snapshot.position[rowids]
+    positions = positions[positions >= 0]
+    if len(positions) > 1 and not (positions[1:] > positions[:-1]).all():
+        positions.sort()  # FTS5 returns rowids ascending; this is only a safeguard
+    return positions
+
+
+def _filtered(snapshot: _Snapshot, positions: np.ndarray, query: SearchQuery) -> np.ndarray:
+    """The documents at ``positions`` (ascending) that pass every filter of ``query``."""
+    mask = np.ones(len(positions), dtype=bool)
+    groups = snapshot.group_filter(query)
+    if groups is not None:
+        mask &= groups[snapshot.group[positions]]
     if query.min_price_fen is not None:
-        add("d.min_price_fen >= ?", query.min_price_fen)
+        mask &= snapshot.price[positions] >= query.min_price_fen
     if query.max_price_fen is not None:
-        add("d.min_price_fen <= ?", query.max_price_fen)
+        mask &= snapshot.price[positions] <= query.max_price_fen
     if query.in_stock is not None:
-        add("d.in_stock = ?", query.in_stock)
-    return f"{source} WHERE {' AND '.join(conditions) or '1'}", params
+        mask &= snapshot.in_stock[positions] == query.in_stock
+    if query.min_rating is not None:
+        with np.errstate(invalid="ignore"):  # NaN (unrated) never passes
+            mask &= snapshot.rating[positions] >= query.min_rating
+    return positions[mask]
 
 
-def _score_classes(term: str) -> list[tuple[int, str]]:
-    """(score, FTS5 expression) of the documents whose fields hold ``term`` in exactly
-    one combination of fields, best first: title + brand + body (15), title + brand (14),
-    ... body alone (1).  Every matching document is in exactly one class."""
-    classes = []
-    for mask in range(1 << len(_FIELDS)):
-        held = [field for i, field in enumerate(_FIELDS) if mask >> i & 1]
-        if not held:
-            continue
-        others = [field for field in _FIELDS if field not in held]
-        expression = "(" + " AND ".join(f"{field} : {_phrase(term)}" for field in held) + ")"
-        if others:
-            expression += f" NOT {{{' '.join(others)}}} : {_phrase(term)}"
-        classes.append((sum(FIELD_WEIGHTS[field] for field in held), expression))
-    return sorted(classes, key=lambda c: -c[0])
-
-
-def _page_by_score_class(conn: sqlite3.Connection, term: str, query: SearchQuery,
-                         lineages: dict[str, str], offset: int) -> list[int]:
-    """A page of a one-term query by relevance without scoring every match.
-
-    Within a score class the order is by product id, descending, which FTS5 walks
-    without sorting: the page is among the first ``offset + page_size`` of each class,
-    so each class stops there and only those few rows are sorted.
-    """
-    wanted = offset + query.page_size
-    branches, params = [], []
-    for score, expression in _score_classes(term):
-        source, where = _matches([term], query, lineages)
-        where[where.index(_phrase(term))] = expression
-        branches.append(f"""SELECT * FROM (SELECT d.product_id, {score} AS score FROM {source}
-                                            ORDER BY document_text.rowid DESC LIMIT {wanted})""")
-        params += where
-    rows = conn.execute(
-        " UNION ALL ".join(branches) + " ORDER BY score DESC, product_id DESC LIMIT ? OFFSET ?",
-        [*params, query.page_size, offset])
-    return [product_id for product_id, _ in rows]
-
-
-def _score(terms: list[str]) -> tuple[str, list[object]]:
-    """The relevance score of a matching document, and its parameters.
-
-    For each term and field, the documents holding the term in that field *and* every
-    other term anywhere: a subset of the matches, evaluated once by FTS5.
-    """
-    if not terms:
-        return "0", []
-    parts, params = [], []
+def _field_sets(conn: sqlite3.Connection, snapshot: _Snapshot,
+                terms: list[str]) -> list[tuple[int, np.ndarray]]:
+    """(weight, positions) of the documents holding each term in each field and every
+    other term anywhere: one FTS5 statement per term and field.  Their union is the
+    matches, and a match's relevance score is the sum of the weights of the sets holding
+    it."""
+    sets = []
     for i, term in enumerate(terms):
         others = [_phrase(other) for j, other in enumerate(terms) if j != i]
         for field, weight in FIELD_WEIGHTS.items():
-            parts.append(f"{weight} * (d.product_id IN (SELECT rowid FROM document_text "
-                         f"WHERE document_text MATCH ?))")
-            params.append(" AND ".join([f"{field} : {_phrase(term)}", *others]))
-    return " + ".join(parts), params
+            sets.append((weight, _positions(
+                conn, snapshot, " AND ".join([f"{field} : {_phrase(term)}", *others]))))
+    return sets
 
 
-def _facets(groups, lineages: dict[str, str], today: str) -> dict[str, dict[str, int]]:
-    """Add the (county, category, certificates, count) groups up into the three facets."""
-    county: Counter[str] = Counter()
-    category: Counter[str] = Counter()
-    certification: Counter[str] = Counter()
-    for county_code, leaf, spans, count in groups:
-        county[county_code] += count
-        for slug in lineages.get(leaf, leaf).split():
-            category[slug] += count
-        for kind in _valid_kinds(spans, today):
-            certification[kind] += count
-    return {"category": dict(category), "county": dict(county),
-            "certification": dict(certification)}
+def _dense_scores(snapshot: _Snapshot, sets: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Every document's relevance score (0: not a match), from the sets of _field_sets."""
+    scores = np.zeros(len(snapshot.ids), dtype=np.int64)
+    for weight, holding in sets:
+        scores[holding] += weight  # a set holds each position once
+    return scores
+
+
+def _page(keys: np.ndarray, positions: np.ndarray, offset: int, size: int) -> list[int]:
+    """The positions of the ``offset``-th to ``offset + size``-th smallest keys (unique)."""
+    wanted = offset + size
+    if wanted < len(keys):
+        nearest = np.argpartition(keys, wanted - 1)[:wanted]
+    else:
+        nearest = np.arange(len(keys))
+    chosen = nearest[np.argsort(keys[nearest], kind="stable")][offset:wanted]
+    return positions[chosen].tolist()
 
 
 @lru_cache(maxsize=4096)

@@ -19,6 +19,7 @@ from gannan.catalog.models import (
     ProductStatus,
     Sku,
     certificate_products,
+    mean_rating,
 )
 from gannan.catalog.access import product_or_404
 from gannan.catalog.queries import product_page
@@ -268,6 +269,7 @@ def _summary_statement():
     return (
         db.select(Product.id, Product.title, Product.status, Product.regional_brand,
                   Product.images, Product.cold_chain, Product.seller_id,
+                  Product.rating_count, Product.rating_sum,
                   Seller.name.label("seller_name"), Seller.county_code.label("seller_county"),
                   Category.slug, Category.name.label("category_name"),
                   County.code, County.name.label("county_name"), County.pinyin, County.kind,
@@ -306,6 +308,8 @@ def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
         "sold_out": not (row.most and row.most > 0),
         "cold_chain": row.cold_chain,
         "certifications": sorted(set((row.certifications or "").split())),
+        "rating": mean_rating(row.rating_sum, row.rating_count),
+        "rating_count": row.rating_count,
     } for row in db.session.execute(_summary_statement(),
                                     {"ids": ids, "today": shanghai_today()})}
     return [found[i] for i in ids if i in found]

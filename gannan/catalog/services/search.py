@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 from typing import Any
 
@@ -18,6 +19,8 @@ from gannan.platform.errors import ProblemError, ValidationFailed
 from gannan.platform.types import shanghai_today
 
 log = logging.getLogger(__name__)
+# 1 to 5 stars, at most two decimals (the precision a rating is shown and indexed with).
+_MIN_RATING = re.compile(r"[1-5](\.[0-9]{1,2})?")
 # Elasticsearch's index.max_result_window; the embedded index keeps the same limit.
 MAX_RESULT_WINDOW = 10_000
 
@@ -33,6 +36,7 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
         require_category(args["category"])  # says why
     if args.get("county"):
         require_current_county(args["county"], field="county")
+    min_rating = _min_rating(args.get("min_rating"))
     query = SearchQuery(
         today=shanghai_today(),
         q=(args.get("q") or "").strip() or None,
@@ -42,6 +46,7 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
         min_price_fen=low,
         max_price_fen=high,
         in_stock=True if args.get("in_stock") else None,  # false means "don't filter"
+        min_rating=min_rating,
         sort=args["sort"],
         page=args["page"],
         page_size=args["page_size"],
@@ -64,3 +69,14 @@ def search_products(args: dict[str, Any]) -> dict[str, Any]:
         "page_size": query.page_size,
         "facets": result.facets,
     }
+
+
+def _min_rating(raw: str | None) -> float | None:
+    """``min_rating`` as a number from 1 to 5 with at most two decimals; empty: no filter."""
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip()
+    if not _MIN_RATING.fullmatch(value) or float(value) > 5:
+        raise ValidationFailed("min_rating is a number from 1 to 5 with at most two decimals.",
+                               code=CatalogErrorCode.INVALID_MIN_RATING, field="min_rating")
+    return float(value)

@@ -84,6 +84,22 @@ def hide(review_id: int, actor_id: int, reason: str) -> Review:
     return review
 
 
+def unhide(review_id: int) -> Review:
+    """Show a hidden review again (an admin's mistake undone); its ratings count again.
+    Who hid it and why stay on record."""
+    review = review_or_404(review_id)
+    done = db.session.execute(
+        update(Review).where(Review.id == review_id, Review.hidden.is_(True))
+        .values(hidden=False)
+        .execution_options(synchronize_session=False))
+    if done.rowcount == 1:
+        for line in review.lines:
+            add_rating(line.product_id, line.rating)
+    db.session.commit()
+    db.session.refresh(review)
+    return review
+
+
 MAX_PHOTOS = 6
 
 
