@@ -143,6 +143,34 @@ stop_pidfile() {
     rm -f "$pidfile"
 }
 
+# start_daemon NAME PIDFILE LOG URL UP_FUNCTION COMMAND...: run COMMAND in the background
+# (unless the process of PIDFILE is still there), then wait up to 60 s for UP_FUNCTION.
+start_daemon() {
+    local name="$1" pidfile="$2" logfile="$3" url="$4" up="$5"
+    shift 5
+    mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
+    if pid_alive "$pidfile"; then
+        log "${name}: process $(cat "$pidfile") exists, waiting for it"
+    else
+        log "${name}: starting"
+        (
+            cd /
+            nohup "$@" </dev/null >"$logfile" 2>&1 &
+            echo $! >"$pidfile"
+        )
+        sleep 1
+        if ! pid_alive "$pidfile"; then
+            tail -n 30 "$logfile" >&2 2>/dev/null || true
+            die "${name} exited right after starting (log: ${logfile})"
+        fi
+    fi
+    if ! wait_for 60 "${name} on ${url}" "$up"; then
+        tail -n 30 "$logfile" >&2 2>/dev/null || true
+        stop_pidfile "$name" "$pidfile"
+        die "${name} did not answer on ${url}"
+    fi
+}
+
 # ---------------------------------------------------------------- PostgreSQL
 
 pg_version() {
@@ -389,28 +417,9 @@ stripe_start() {
         return 0
     fi
     stripe_install
-    mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
-    if pid_alive "$STRIPE_PIDFILE"; then
-        log "stripe-mock: process $(cat "$STRIPE_PIDFILE") exists, waiting for it"
-    else
-        log "stripe-mock ${STRIPE_MOCK_VERSION}: starting on 127.0.0.1:12111 (HTTPS on 127.0.0.1:12112)"
-        (
-            cd /
-            nohup "$STRIPE_BIN" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112 \
-                </dev/null >"$STRIPE_LOG" 2>&1 &
-            echo $! >"$STRIPE_PIDFILE"
-        )
-        sleep 1
-        if ! pid_alive "$STRIPE_PIDFILE"; then
-            tail -n 30 "$STRIPE_LOG" >&2 2>/dev/null || true
-            die "stripe-mock exited right after starting (log: ${STRIPE_LOG})"
-        fi
-    fi
-    if ! wait_for 60 "stripe-mock on ${STRIPE_URL}" stripe_up; then
-        tail -n 30 "$STRIPE_LOG" >&2 2>/dev/null || true
-        stop_pidfile stripe-mock "$STRIPE_PIDFILE"
-        die "stripe-mock did not answer on ${STRIPE_URL}"
-    fi
+    log "stripe-mock ${STRIPE_MOCK_VERSION}: on 127.0.0.1:12111 (HTTPS on 127.0.0.1:12112)"
+    start_daemon stripe-mock "$STRIPE_PIDFILE" "$STRIPE_LOG" "$STRIPE_URL" stripe_up \
+        "$STRIPE_BIN" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112
 }
 
 stripe_stop() {
@@ -442,27 +451,9 @@ s3_start() {
         return 0
     fi
     s3_install
-    mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
-    if pid_alive "$MOTO_PIDFILE"; then
-        log "S3 (moto): process $(cat "$MOTO_PIDFILE") exists, waiting for it"
-    else
-        log "S3 (moto ${MOTO_VERSION}): starting on ${S3_URL}"
-        (
-            cd /
-            nohup "$MOTO_BIN" -H 127.0.0.1 -p "$S3_PORT" </dev/null >"$MOTO_LOG" 2>&1 &
-            echo $! >"$MOTO_PIDFILE"
-        )
-        sleep 1
-        if ! pid_alive "$MOTO_PIDFILE"; then
-            tail -n 30 "$MOTO_LOG" >&2 2>/dev/null || true
-            die "S3 (moto) exited right after starting (log: ${MOTO_LOG})"
-        fi
-    fi
-    if ! wait_for 60 "S3 (moto) on ${S3_URL}" s3_up; then
-        tail -n 30 "$MOTO_LOG" >&2 2>/dev/null || true
-        stop_pidfile "S3 (moto)" "$MOTO_PIDFILE"
-        die "S3 (moto) did not answer on ${S3_URL}"
-    fi
+    log "S3 (moto ${MOTO_VERSION}): on ${S3_URL}"
+    start_daemon "S3 (moto)" "$MOTO_PIDFILE" "$MOTO_LOG" "$S3_URL" s3_up \
+        "$MOTO_BIN" -H 127.0.0.1 -p "$S3_PORT"
 }
 
 s3_stop() {
