@@ -143,16 +143,22 @@ stop_pidfile() {
     rm -f "$pidfile"
 }
 
-# start_daemon NAME PIDFILE LOG URL UP_FUNCTION COMMAND...: run COMMAND in the background
-# (unless the process of PIDFILE is still there), then wait up to 60 s for UP_FUNCTION.
+# start_daemon NAME PIDFILE LOG URL UP_FUNCTION INSTALL_FUNCTION COMMAND...: unless
+# UP_FUNCTION says it is up already, install it and run COMMAND in the background (unless
+# the process of PIDFILE is still there), then wait up to 60 s for UP_FUNCTION.
 start_daemon() {
-    local name="$1" pidfile="$2" logfile="$3" url="$4" up="$5"
-    shift 5
+    local name="$1" pidfile="$2" logfile="$3" url="$4" up="$5" install="$6"
+    shift 6
+    if "$up"; then
+        log "${name}: already up on ${url}"
+        return 0
+    fi
+    "$install"
     mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
     if pid_alive "$pidfile"; then
         log "${name}: process $(cat "$pidfile") exists, waiting for it"
     else
-        log "${name}: starting"
+        log "${name}: starting $(basename "$1") on ${url}"
         (
             cd /
             nohup "$@" </dev/null >"$logfile" 2>&1 &
@@ -412,13 +418,8 @@ stripe_install() {
 }
 
 stripe_start() {
-    if stripe_up; then
-        log "stripe-mock: already up on ${STRIPE_URL}"
-        return 0
-    fi
-    stripe_install
-    log "stripe-mock ${STRIPE_MOCK_VERSION}: on 127.0.0.1:12111 (HTTPS on 127.0.0.1:12112)"
-    start_daemon stripe-mock "$STRIPE_PIDFILE" "$STRIPE_LOG" "$STRIPE_URL" stripe_up \
+    start_daemon "stripe-mock ${STRIPE_MOCK_VERSION}" "$STRIPE_PIDFILE" "$STRIPE_LOG" \
+        "$STRIPE_URL" stripe_up stripe_install \
         "$STRIPE_BIN" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112
 }
 
@@ -446,14 +447,8 @@ s3_install() {
 }
 
 s3_start() {
-    if s3_up; then
-        log "S3 (moto): already up on ${S3_URL}"
-        return 0
-    fi
-    s3_install
-    log "S3 (moto ${MOTO_VERSION}): on ${S3_URL}"
-    start_daemon "S3 (moto)" "$MOTO_PIDFILE" "$MOTO_LOG" "$S3_URL" s3_up \
-        "$MOTO_BIN" -H 127.0.0.1 -p "$S3_PORT"
+    start_daemon "S3 (moto ${MOTO_VERSION})" "$MOTO_PIDFILE" "$MOTO_LOG" "$S3_URL" s3_up \
+        s3_install "$MOTO_BIN" -H 127.0.0.1 -p "$S3_PORT"
 }
 
 s3_stop() {

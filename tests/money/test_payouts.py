@@ -23,6 +23,7 @@ from tests.helpers import (
     cod_sale,
     money_invariants,
     owner_of,
+    race,
     send_event,
     ship_and_deliver,
     succeeded,
@@ -62,24 +63,7 @@ def test_twenty_concurrent_payouts_send_one_transfer(stripe_on, app, client, sho
         return real(*args)
 
     monkeypatch.setattr(gateway, "create_transfer", counted)
-    outcomes, start = [], threading.Barrier(20)
-
-    def attempt():
-        with app.app_context():
-            start.wait()
-            try:
-                outcomes.append(payouts.pay_statement(statement_id).status.value)
-            except Conflict as exc:
-                outcomes.append(str(exc.code))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == 20
+    outcomes = race(app, 20, lambda n: payouts.pay_statement(statement_id).status.value)
     assert outcomes.count("paid") == 1, outcomes
     assert set(outcomes) <= {"paid", "payout_in_progress", "already_paid"}
     assert sent == [(statement_id, connected.get_json()["stripe_account_id"], net)]
@@ -269,28 +253,13 @@ def test_sweeps_and_payout_attempts_racing_on_a_stuck_payout_pay_once(
     statement_id = payout.statement_id
     calls = spy_stripe(monkeypatch)
     later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
-    outcomes, start = [], threading.Barrier(20)
 
     def attempt(n):
-        with app.app_context():
-            start.wait()
-            try:
-                if n % 2:
-                    resolved = payouts.resolve_stuck(statement_id, later)
-                    outcomes.append("swept" if resolved is not None else "not stuck")
-                else:
-                    outcomes.append(payouts.pay_statement(statement_id).status.value)
-            except Conflict as exc:
-                outcomes.append(str(exc.code))
-            finally:
-                db.session.remove()
+        if n % 2:
+            return "swept" if payouts.resolve_stuck(statement_id, later) else "not stuck"
+        return payouts.pay_statement(statement_id).status.value
 
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == 20
+    outcomes = race(app, 20, attempt)
     assert outcomes.count("swept") == 1, outcomes
     assert set(outcomes) <= {"swept", "not stuck", "payout_in_progress", "already_paid"}
     assert [c for c in calls if c[0] == "create"] == [

@@ -2,7 +2,6 @@
 its actor, refunds through the refund path (and both ledgers), photos without EXIF."""
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -21,12 +20,20 @@ from gannan.orders.models import (
 )
 from gannan.orders.services.aftersales import open_request, run_timeouts
 from gannan.orders.services.fulfilment import complete_delivered
-from gannan.platform.errors import Conflict
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 from gannan.reporting.models import LedgerEntry
 from tests.factories import UserFactory
-from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, money_invariants, owner_of
+from tests.helpers import (
+    XINFENG,
+    assert_problem,
+    bearer,
+    cod_sale,
+    jpeg_with_gps,
+    money_invariants,
+    owner_of,
+    race,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -185,16 +192,6 @@ def test_an_open_request_holds_settlement(client, shopper, seller, delivered):
     assert [s.seller_id for s in run_settlement(as_of)] == [seller.id]
 
 
-def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (250, 140, 20))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8825] = {1: "N", 2: (25.0, 50.0, 0.0), 3: "E", 4: (114.0, 56.0, 0.0)}  # GPS
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
-
-
 def test_photos_are_checked_and_stripped_of_exif(client, shopper, seller, delivered):
     request = ask(client, shopper, delivered).get_json()
     path = f"/api/v1/after-sales/{request['id']}/photos"
@@ -310,24 +307,7 @@ def test_two_requests_at_the_same_moment_make_one(app, shopper, delivered):
     others are told one is open (the partial unique index decides, not the pre-check)."""
     body = {"kind": "refund_only", "reason": "quality", "description": "烂了",
             "amount_fen": 500}
-    outcomes, start = [], threading.Barrier(20)
-
-    def attempt():
-        with app.app_context():
-            start.wait()
-            try:
-                outcomes.append(open_request(delivered["id"], shopper.id, dict(body)).id)
-            except Conflict as exc:
-                outcomes.append(str(exc.code))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == 20
+    outcomes = race(app, 20, lambda n: open_request(delivered["id"], shopper.id, dict(body)).id)
     stored = [o for o in outcomes if isinstance(o, int)]
     assert len(stored) == 1 and set(outcomes) - set(stored) <= {"after_sales_already_open"}
     db.session.expire_all()

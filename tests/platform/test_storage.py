@@ -13,8 +13,7 @@ from gannan.orders.models import AfterSalesPhoto
 from gannan.platform.config import ConfigError
 from gannan.platform.extensions import db
 from gannan.platform.storage import LocalStorage, S3Storage, StorageUnavailable, storage
-from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, owner_of
-from tests.orders.test_aftersales import jpeg_with_gps
+from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, jpeg_with_gps, owner_of
 from tests.private_services import free_port
 from tests.services import need_s3
 
