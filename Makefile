@@ -54,7 +54,7 @@ serve: migrate
 test: debian-test install-dev
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-## make services: start PostgreSQL, Redis, Elasticsearch and stripe-mock locally (as CI does);
+## make services: start PostgreSQL, Redis, Elasticsearch, stripe-mock and S3 (moto) locally (as CI does);
 ## prints the environment to export: eval "$$(bash .ci/services.sh start)"
 services:
 	bash .ci/services.sh start

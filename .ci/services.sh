@@ -2,7 +2,9 @@
 # Provision and run the real services the test suite uses, on loopback only:
 #   PostgreSQL 127.0.0.1:5432 (Debian package), Redis 127.0.0.1:6379 (Debian package),
 #   Elasticsearch 127.0.0.1:9200 (integ-test-zip from Maven Central),
-#   stripe-mock 127.0.0.1:12111 (go install, pinned).
+#   stripe-mock 127.0.0.1:12111 (go install, pinned),
+#   an S3-compatible store 127.0.0.1:9000 (moto's server, pip-installed, pinned, into
+#   its own virtualenv in the cache: the photo storage's S3 backend is tested on it).
 # Also the Debian packages the suite needs beside them: fonts-wqy-microhei (the CJK
 # font PDFs and pages embed or show), poppler-utils and zbar-tools (pdftoppm and zbarimg
 # read the PDFs), chromium and chromium-driver (tests/browser).
@@ -11,7 +13,7 @@
 #   start (default): install what is missing, start what is down, wait until healthy,
 #                    then print `export NAME=value` lines on stdout, e.g.
 #                    eval "$(bash .ci/services.sh start)"
-#   stop:            stop all four.
+#   stop:            stop all five.
 #   status:          print each service up/down (exit 1 if any is down).
 # All progress messages go to stderr. Idempotent: a service already up is left alone.
 # Downloads and unpacked files are kept in $GANNAN_SERVICES_CACHE
@@ -20,6 +22,7 @@ set -euo pipefail
 
 ES_VERSION="9.2.4"              # integ-test-zip versions on Maven Central are sparse; 9.2.4 resolves
 STRIPE_MOCK_VERSION="v0.203.0"  # latest tag on the Go module proxy
+MOTO_VERSION="5.2.5"            # moto[server] from PyPI
 
 CACHE_DIR="${GANNAN_SERVICES_CACHE:-/var/cache/gannan-ci}"
 ES_USER="elastic"
@@ -35,6 +38,12 @@ STRIPE_BIN="${STRIPE_DIR}/stripe-mock"
 STRIPE_PIDFILE="${CACHE_DIR}/run/stripe-mock.pid"
 STRIPE_LOG="${CACHE_DIR}/log/stripe-mock.log"
 STRIPE_URL="http://127.0.0.1:12111"
+MOTO_VENV="${CACHE_DIR}/moto-${MOTO_VERSION}"
+MOTO_BIN="${MOTO_VENV}/bin/moto_server"
+MOTO_PIDFILE="${CACHE_DIR}/run/moto.pid"
+MOTO_LOG="${CACHE_DIR}/log/moto.log"
+S3_PORT=9000
+S3_URL="http://127.0.0.1:${S3_PORT}"
 PG_PORT=5432
 MVN_DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8.1"
 
@@ -132,6 +141,40 @@ stop_pidfile() {
         kill -9 "$pid" 2>/dev/null || true
     fi
     rm -f "$pidfile"
+}
+
+# start_daemon NAME PIDFILE LOG URL UP_FUNCTION INSTALL_FUNCTION COMMAND...: unless
+# UP_FUNCTION says it is up already, install it and run COMMAND in the background (unless
+# the process of PIDFILE is still there), then wait up to 60 s for UP_FUNCTION.
+start_daemon() {
+    local name="$1" pidfile="$2" logfile="$3" url="$4" up="$5" install="$6"
+    shift 6
+    if "$up"; then
+        log "${name}: already up on ${url}"
+        return 0
+    fi
+    "$install"
+    mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
+    if pid_alive "$pidfile"; then
+        log "${name}: process $(cat "$pidfile") exists, waiting for it"
+    else
+        log "${name}: starting $(basename "$1") on ${url}"
+        (
+            cd /
+            nohup "$@" </dev/null >"$logfile" 2>&1 &
+            echo $! >"$pidfile"
+        )
+        sleep 1
+        if ! pid_alive "$pidfile"; then
+            tail -n 30 "$logfile" >&2 2>/dev/null || true
+            die "${name} exited right after starting (log: ${logfile})"
+        fi
+    fi
+    if ! wait_for 60 "${name} on ${url}" "$up"; then
+        tail -n 30 "$logfile" >&2 2>/dev/null || true
+        stop_pidfile "$name" "$pidfile"
+        die "${name} did not answer on ${url}"
+    fi
 }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -375,37 +418,41 @@ stripe_install() {
 }
 
 stripe_start() {
-    if stripe_up; then
-        log "stripe-mock: already up on ${STRIPE_URL}"
-        return 0
-    fi
-    stripe_install
-    mkdir -p "${CACHE_DIR}/run" "${CACHE_DIR}/log"
-    if pid_alive "$STRIPE_PIDFILE"; then
-        log "stripe-mock: process $(cat "$STRIPE_PIDFILE") exists, waiting for it"
-    else
-        log "stripe-mock ${STRIPE_MOCK_VERSION}: starting on 127.0.0.1:12111 (HTTPS on 127.0.0.1:12112)"
-        (
-            cd /
-            nohup "$STRIPE_BIN" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112 \
-                </dev/null >"$STRIPE_LOG" 2>&1 &
-            echo $! >"$STRIPE_PIDFILE"
-        )
-        sleep 1
-        if ! pid_alive "$STRIPE_PIDFILE"; then
-            tail -n 30 "$STRIPE_LOG" >&2 2>/dev/null || true
-            die "stripe-mock exited right after starting (log: ${STRIPE_LOG})"
-        fi
-    fi
-    if ! wait_for 60 "stripe-mock on ${STRIPE_URL}" stripe_up; then
-        tail -n 30 "$STRIPE_LOG" >&2 2>/dev/null || true
-        stop_pidfile stripe-mock "$STRIPE_PIDFILE"
-        die "stripe-mock did not answer on ${STRIPE_URL}"
-    fi
+    start_daemon "stripe-mock ${STRIPE_MOCK_VERSION}" "$STRIPE_PIDFILE" "$STRIPE_LOG" \
+        "$STRIPE_URL" stripe_up stripe_install \
+        "$STRIPE_BIN" -http-addr 127.0.0.1:12111 -https-addr 127.0.0.1:12112
 }
 
 stripe_stop() {
     stop_pidfile stripe-mock "$STRIPE_PIDFILE"
+}
+
+# ---------------------------------------------------------------- S3 (moto server)
+
+s3_up() {
+    # Any HTTP answer to a bucket listing (moto answers 200 whatever the credentials).
+    curl -s --max-time 5 -o /dev/null -w '%{http_code}' "${S3_URL}/" 2>/dev/null | grep -q '^[2-4]'
+}
+
+s3_install() {
+    [ -x "$MOTO_BIN" ] && return 0
+    command -v python3 >/dev/null 2>&1 || apt_install python3
+    python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+    log "S3: pip install moto[server]==${MOTO_VERSION} into ${MOTO_VENV}"
+    rm -rf "$MOTO_VENV"
+    python3 -m venv "$MOTO_VENV" >&2 || die "S3: python3 -m venv failed"
+    "${MOTO_VENV}/bin/pip" install --quiet "moto[server]==${MOTO_VERSION}" >&2 \
+        || die "S3: pip install moto[server] failed"
+    [ -x "$MOTO_BIN" ] || die "S3: moto_server missing after pip install"
+}
+
+s3_start() {
+    start_daemon "S3 (moto ${MOTO_VERSION})" "$MOTO_PIDFILE" "$MOTO_LOG" "$S3_URL" s3_up \
+        s3_install "$MOTO_BIN" -H 127.0.0.1 -p "$S3_PORT"
+}
+
+s3_stop() {
+    stop_pidfile "S3 (moto)" "$MOTO_PIDFILE"
 }
 
 # ---------------------------------------------------------------- commands
@@ -418,6 +465,7 @@ export CELERY_RESULT_BACKEND=redis://127.0.0.1:6379/1
 export ELASTICSEARCH_URL=http://127.0.0.1:9200
 export STRIPE_API_BASE=http://127.0.0.1:12111
 export STRIPE_API_KEY=sk_test_gannan
+export S3_ENDPOINT_URL=http://127.0.0.1:9000
 EOF
 }
 
@@ -443,12 +491,14 @@ cmd_start() {
     redis_start
     es_start
     stripe_start
+    s3_start
     log "all services up ($((SECONDS - t0))s)"
     print_exports
 }
 
 cmd_stop() {
     with_lock stop
+    s3_stop
     stripe_stop
     es_stop
     redis_stop
@@ -470,6 +520,7 @@ cmd_status() {
     report redis redis_up "127.0.0.1:6379"
     report elasticsearch es_up "$ES_URL"
     report stripe-mock stripe_up "$STRIPE_URL"
+    report s3-moto s3_up "$S3_URL"
     return "$rc"
 }
 
@@ -477,6 +528,6 @@ case "${1:-start}" in
     start) cmd_start ;;
     stop) cmd_stop ;;
     status) cmd_status ;;
-    -h | --help | help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h | --help | help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//' ;;
     *) die "usage: $0 [start|stop|status]" ;;
 esac

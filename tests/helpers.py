@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
@@ -243,3 +245,45 @@ def ship_and_deliver(client, seller_order_id, staff_user, cash=True):
     assert shipped.status_code == 200, shipped.get_json()
     delivered = client.post(f"{path}/deliver", json={"cash_collected": cash}, headers=staff)
     assert delivered.status_code == 200, delivered.get_json()
+
+
+def jpeg_with_gps() -> bytes:
+    """A small JPEG whose EXIF holds a camera make and a GPS position."""
+    from PIL import Image
+
+    image = Image.new("RGB", (64, 48), (250, 140, 20))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (25.0, 50.0, 0.0), 3: "E", 4: (114.0, 56.0, 0.0)}  # GPS
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
+
+
+def race(app, attempts: int, attempt: Callable[[int], object]) -> list[object]:
+    """Run ``attempt(n)`` for n in 0 … attempts-1 in as many threads, released at once,
+    each in an app context of its own (its own session and connection).  Returns what
+    each returned, or the code (a string) of the ``Conflict`` it raised, in finishing order."""
+    from gannan.platform.errors import Conflict
+    from gannan.platform.extensions import db
+
+    outcomes: list[object] = []
+    start = threading.Barrier(attempts)
+
+    def run(n: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                outcomes.append(attempt(n))
+            except Conflict as exc:
+                outcomes.append(str(exc.code))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(n,)) for n in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert len(outcomes) == attempts, f"only {len(outcomes)} of {attempts} attempts finished"
+    return outcomes

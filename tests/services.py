@@ -1,6 +1,7 @@
 """Gate for tests that need a real service.
 
-A test that needs PostgreSQL, Redis, Elasticsearch or stripe-mock asks for it here,
+A test that needs PostgreSQL, Redis, Elasticsearch, stripe-mock or an S3-compatible
+store (moto's server in CI) asks for it here,
 and so does one that needs a program of a Debian package (pdftoppm, zbarimg).
 When the service is not configured or not reachable the test is skipped with a
 one-line reason, unless ``REQUIRE_SERVICES=1`` (CI), where it fails instead: a
@@ -106,6 +107,22 @@ def need_elasticsearch() -> str:
 def need_stripe_mock() -> str:
     return need("stripe-mock", "STRIPE_API_BASE", os.environ.get("STRIPE_API_BASE"),
                 _check_stripe_mock)
+
+
+def _check_s3(url: str) -> None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(url, timeout=3).read()
+    except urllib.error.HTTPError:
+        pass  # any HTTP answer (403 without credentials) is a server that is up
+
+
+def need_s3() -> str:
+    """An S3-compatible endpoint (``S3_ENDPOINT_URL``; .ci/services.sh runs moto's)."""
+    return need("S3-compatible store", "S3_ENDPOINT_URL", os.environ.get("S3_ENDPOINT_URL"),
+                _check_s3)
 
 
 def browser_binaries() -> tuple[str | None, str | None]:

@@ -33,14 +33,36 @@ def create_connected_account(seller_id: int, email: str | None) -> str:
     return account.id
 
 
+def transfer_group(statement_id: int) -> str:
+    return f"statement-{statement_id}"
+
+
 def create_transfer(statement_id: int, destination: str, amount_fen: int) -> str:
     try:
         transfer = stripe_client().v1.transfers.create(
             params={"amount": amount_fen, "currency": CURRENCY, "destination": destination,
-                    "transfer_group": f"statement-{statement_id}",
+                    "transfer_group": transfer_group(statement_id),
                     "metadata": {"statement_id": str(statement_id)}},
             options={"idempotency_key": f"statement-{statement_id}-payout"})
     except stripe.StripeError as exc:
         raise PayoutProviderError(f"Stripe did not accept the transfer: "
                                   f"{exc.user_message or exc}") from exc
     return transfer.id
+
+
+def find_transfer(statement_id: int) -> str | None:
+    """The transfer already made for this statement, if Stripe has one: looked up by
+    its transfer group and checked by its metadata (Stripe forgets idempotency keys
+    after 24 hours; the transfer group and metadata stay)."""
+    group = transfer_group(statement_id)
+    try:
+        found = stripe_client().v1.transfers.list(params={"transfer_group": group,
+                                                          "limit": 10})
+    except stripe.StripeError as exc:
+        raise PayoutProviderError(f"Stripe did not list the transfers: "
+                                  f"{exc.user_message or exc}") from exc
+    for transfer in found.data:
+        if transfer.transfer_group == group and \
+                (transfer.metadata or {}).get("statement_id") == str(statement_id):
+            return transfer.id
+    return None

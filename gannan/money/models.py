@@ -200,6 +200,8 @@ class Payout(db.Model):
     stripe_transfer_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reference: Mapped[str | None] = mapped_column(String(120), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # when the current attempt took the payout to "sending" (the stuck-payout sweep)
+    sending_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     paid_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

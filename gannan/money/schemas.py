@@ -57,6 +57,7 @@ class PayoutSchema(Schema):
     stripe_transfer_id = fields.String(allow_none=True)
     reference = fields.String(allow_none=True)
     attempts = fields.Integer()
+    sending_since = fields.DateTime(allow_none=True)
     last_error = fields.String(allow_none=True)
     paid_at = fields.DateTime(allow_none=True)
 

@@ -39,7 +39,24 @@ def pay_statement(self, statement_id: int) -> dict[str, object]:
             "transfer": payout.stripe_transfer_id}
 
 
+@shared_task(name="money.sweep_stuck_payouts")
+def sweep_stuck_payouts() -> dict[str, object]:
+    """Settle with Stripe the payouts left "sending" by a process that died."""
+    from gannan.money.services.payouts import resolve_stuck, stuck_payouts
+
+    done: dict[str, list[int]] = {"paid": [], "failed": []}
+    for statement_id in stuck_payouts():
+        payout = resolve_stuck(statement_id)
+        if payout is not None and payout.status.value in done:
+            done[payout.status.value].append(statement_id)
+    return done
+
+
 BEAT_SCHEDULE = {
+    "sweep-stuck-payouts": {
+        "task": "money.sweep_stuck_payouts",
+        "schedule": crontab(minute="*/5"),
+    },
     "weekly-settlement": {
         "task": "money.run_settlement",
         "schedule": crontab(minute=0, hour=3, day_of_week=1),

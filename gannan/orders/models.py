@@ -11,10 +11,12 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -294,6 +296,8 @@ AFTERSALES_OPEN = (AfterSalesStatus.REQUESTED, AfterSalesStatus.ACCEPTED,
                    AfterSalesStatus.AWAITING_RETURN,
                    AfterSalesStatus.RETURN_SHIPPED, AfterSalesStatus.REJECTED,
                    AfterSalesStatus.ESCALATED)
+#: The same, as SQL (the partial unique index that keeps one open request per order).
+OPEN_REQUEST_SQL = "status IN ({})".format(", ".join(f"'{s.value}'" for s in AFTERSALES_OPEN))
 
 
 class AfterSalesRequest(db.Model):
@@ -304,6 +308,9 @@ class AfterSalesRequest(db.Model):
     __table_args__ = (
         CheckConstraint("requested_fen > 0", name="requested_positive"),
         CheckConstraint("agreed_fen IS NULL OR agreed_fen > 0", name="agreed_positive"),
+        # at most one open request per seller order, however many buyers' clicks race
+        Index("uq_after_sales_requests_one_open", "seller_order_id", unique=True,
+              sqlite_where=text(OPEN_REQUEST_SQL), postgresql_where=text(OPEN_REQUEST_SQL)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -325,6 +332,8 @@ class AfterSalesRequest(db.Model):
     refund_id: Mapped[int | None] = mapped_column(ForeignKey("refunds.id"), nullable=True)
     respond_by: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     escalate_by: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # return and refund: the buyer ships the goods back by then, or the request closes
+    return_by: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -387,6 +387,7 @@ class AfterSalesSchema(Schema):
     refund_id = fields.Integer(allow_none=True)
     respond_by = fields.DateTime()
     escalate_by = fields.DateTime(allow_none=True)
+    return_by = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
     closed_at = fields.DateTime(allow_none=True)
     photos = fields.List(fields.Nested(AfterSalesPhotoSchema))

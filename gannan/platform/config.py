@@ -189,11 +189,23 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "AFTERSALES_WINDOW_DAYS": _env_int("AFTERSALES_WINDOW_DAYS", 7),
         "AFTERSALES_RESPONSE_HOURS": _env_int("AFTERSALES_RESPONSE_HOURS", 48),
         "AFTERSALES_ESCALATION_DAYS": _env_int("AFTERSALES_ESCALATION_DAYS", 3),
-        # Uploaded photos: "local" (files under MEDIA_ROOT); see gannan/platform/storage.py
+        # ... and a buyer told to send the goods back has this many days to ship them.
+        "AFTERSALES_RETURN_DAYS": _env_int("AFTERSALES_RETURN_DAYS", 7),
+        # Uploaded photos: "local" (files under MEDIA_ROOT) or "s3" (a bucket of any
+        # S3-compatible store); see gannan/platform/storage.py
         "MEDIA_STORAGE": os.environ.get("MEDIA_STORAGE", "local"),
+        "MEDIA_S3_ENDPOINT_URL": os.environ.get("MEDIA_S3_ENDPOINT_URL") or None,
+        "MEDIA_S3_BUCKET": os.environ.get("MEDIA_S3_BUCKET", ""),
+        "MEDIA_S3_ACCESS_KEY_ID": os.environ.get("MEDIA_S3_ACCESS_KEY_ID") or None,
+        "MEDIA_S3_SECRET_ACCESS_KEY": os.environ.get("MEDIA_S3_SECRET_ACCESS_KEY") or None,
+        "MEDIA_S3_REGION": os.environ.get("MEDIA_S3_REGION", "us-east-1"),
+        "MEDIA_S3_PREFIX": os.environ.get("MEDIA_S3_PREFIX", ""),
         "MEDIA_ROOT": os.environ.get("MEDIA_ROOT") or str(Path(instance_path) / "media"),
         "MONEY_SETTLEMENT_DAYS": _env_int("MONEY_SETTLEMENT_DAYS", 7),
         "MONEY_DEFAULT_COMMISSION_BP": _env_int("MONEY_DEFAULT_COMMISSION_BP", 500),
+        # A Stripe payout "sending" this long was left by a process that died: the
+        # sweep (money.sweep_stuck_payouts) settles it with Stripe.
+        "MONEY_PAYOUT_STUCK_MINUTES": _env_int("MONEY_PAYOUT_STUCK_MINUTES", 15),
         # flask-smorest / OpenAPI
         "API_TITLE": "赣南特色产品 Marketplace API",
         "API_VERSION": "v1",

@@ -55,6 +55,7 @@ class PlatformErrorCode(ErrorCodeEnum):
     TASK_QUEUE_UNAVAILABLE = "task_queue_unavailable"
     PDF_FONT_MISSING = "pdf_font_missing"
     UNSUPPORTED_IMAGE = "unsupported_image"
+    STORAGE_UNAVAILABLE = "storage_unavailable"
     # Accounts and tokens.
     TOKEN_EXPIRED = "token_expired"
     INVALID_TOKEN = "invalid_token"

@@ -23,6 +23,7 @@ from tests.helpers import (
     cod_sale,
     money_invariants,
     owner_of,
+    race,
     send_event,
     ship_and_deliver,
     succeeded,
@@ -62,24 +63,7 @@ def test_twenty_concurrent_payouts_send_one_transfer(stripe_on, app, client, sho
         return real(*args)
 
     monkeypatch.setattr(gateway, "create_transfer", counted)
-    outcomes, start = [], threading.Barrier(20)
-
-    def attempt():
-        with app.app_context():
-            start.wait()
-            try:
-                outcomes.append(payouts.pay_statement(statement_id).status.value)
-            except Conflict as exc:
-                outcomes.append(str(exc.code))
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=attempt) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert len(outcomes) == 20
+    outcomes = race(app, 20, lambda n: payouts.pay_statement(statement_id).status.value)
     assert outcomes.count("paid") == 1, outcomes
     assert set(outcomes) <= {"paid", "payout_in_progress", "already_paid"}
     assert sent == [(statement_id, connected.get_json()["stripe_account_id"], net)]
@@ -146,3 +130,142 @@ def test_bank_transfers_and_receivables_are_marked_paid(stripe_on, client, shopp
 def test_connecting_needs_stripe(client, seller, owner):
     assert_problem(client.post(f"/api/v1/sellers/{seller.id}/payout-account",
                                headers=bearer(owner)), 409, "payouts_not_configured")
+
+
+MINUTE = timedelta(minutes=1)
+
+
+def stuck_payout(client, shopper, market, seller, owner):
+    """A Stripe payout whose process died after marking it "sending" (before the
+    transfer, or after it and before recording it): it stays "sending"."""
+    assert client.post(f"/api/v1/sellers/{seller.id}/payout-account",
+                       headers=bearer(owner)).status_code == 201
+    statement = settled_stripe_sale(client, shopper, market["orange"])
+    payout = db.session.get(Payout, statement.id)
+    payouts._claim(payout)
+    db.session.expire_all()
+    payout = db.session.get(Payout, statement.id)
+    assert payout.status.value == "sending" and payout.sending_since is not None
+    return payout
+
+
+def spy_stripe(monkeypatch):
+    """Record the transfers asked of stripe-mock (and the look-ups), calling it for real."""
+    calls, lock = [], threading.Lock()
+    real_create, real_find = gateway.create_transfer, gateway.find_transfer
+
+    def create(*args):
+        with lock:
+            calls.append(("create", *args))
+        return real_create(*args)
+
+    def find(statement_id):
+        with lock:
+            calls.append(("find", statement_id))
+        return real_find(statement_id)
+
+    monkeypatch.setattr(gateway, "create_transfer", create)
+    monkeypatch.setattr(gateway, "find_transfer", find)
+    return calls
+
+
+def test_a_payout_stuck_in_sending_is_settled_with_stripe_once(
+        stripe_on, app, client, shopper, market, seller, owner, monkeypatch):
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id, account, net = payout.statement_id, payout.stripe_account_id, \
+        payout.amount_fen
+    calls = spy_stripe(monkeypatch)
+    minutes = app.config["MONEY_PAYOUT_STUCK_MINUTES"]
+    assert payouts.stuck_payouts(utcnow() + (minutes - 1) * MINUTE) == []
+    assert payouts.resolve_stuck(statement_id, utcnow() + (minutes - 1) * MINUTE) is None
+    later = utcnow() + (minutes + 1) * MINUTE
+    assert payouts.stuck_payouts(later) == [statement_id]
+    # a normal attempt meanwhile is told it is in progress, and sends nothing
+    with pytest.raises(Conflict) as refused:
+        payouts.pay_statement(statement_id)
+    assert str(refused.value.code) == "payout_in_progress"
+    assert calls == []
+
+    resolved = payouts.resolve_stuck(statement_id, later)
+    assert resolved.status.value == "paid" and resolved.stripe_transfer_id.startswith("tr_")
+    assert resolved.attempts == 2 and resolved.paid_by_id is None
+    # stripe-mock's transfer list holds no transfer of this statement (its fixture has
+    # another group and no metadata), so the transfer is asked for again under the
+    # statement's idempotency key: the one Stripe made before the crash, if it did
+    assert calls == [("find", statement_id), ("create", statement_id, account, net)]
+    assert payouts.resolve_stuck(statement_id, later) is None  # settled: not stuck now
+    assert payouts.stuck_payouts(later) == []
+    assert db.session.scalar(db.select(db.func.count()).select_from(MoneyTransaction).where(
+        MoneyTransaction.kind == TransactionKind.PAYOUT)) == 1
+    assert money_invariants()[seller.id] == 0
+
+
+def test_the_sweep_task_finds_stuck_payouts_and_a_slow_first_process_books_nothing(
+        stripe_on, app, client, shopper, market, seller, owner, monkeypatch):
+    from gannan.money.tasks import sweep_stuck_payouts
+
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id = payout.statement_id
+    assert sweep_stuck_payouts() == {"paid": [], "failed": []}  # too recent
+    minutes = app.config["MONEY_PAYOUT_STUCK_MINUTES"]
+    db.session.execute(db.update(Payout).where(Payout.statement_id == statement_id).values(
+        sending_since=utcnow() - (minutes + 1) * MINUTE))
+    db.session.commit()
+    assert sweep_stuck_payouts() == {"paid": [statement_id], "failed": []}
+    # the first process was only slow: it gets the same transfer back (same key) and
+    # finds the payout already recorded
+    db.session.expire_all()
+    first = db.session.get(Payout, statement_id)
+    transfer = gateway.create_transfer(statement_id, first.stripe_account_id, first.amount_fen)
+    with pytest.raises(Conflict):
+        payouts._book(first, None, stripe_transfer_id=transfer)
+    assert db.session.scalar(db.select(db.func.count()).select_from(MoneyTransaction).where(
+        MoneyTransaction.kind == TransactionKind.PAYOUT)) == 1
+    assert money_invariants()[seller.id] == 0
+    assert "money.sweep_stuck_payouts" in {
+        entry["task"] for entry in app.extensions["celery"].conf.beat_schedule.values()}
+
+
+def test_a_stuck_payout_stripe_cannot_answer_for_is_left_retryable(
+        stripe_on, app, client, shopper, market, seller, owner, admin, monkeypatch):
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id = payout.statement_id
+
+    def down(*args):
+        raise gateway.PayoutProviderError("Stripe is down")
+
+    monkeypatch.setattr(gateway, "find_transfer", down)
+    later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
+    failed = payouts.resolve_stuck(statement_id, later)
+    assert failed.status.value == "failed" and "Stripe is down" in failed.last_error
+    monkeypatch.undo()
+    calls = spy_stripe(monkeypatch)
+    paid = client.post(f"/api/v1/admin/statements/{statement_id}/pay", headers=bearer(admin))
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid" and paid.get_json()["attempts"] == 3
+    assert [c[:2] for c in calls] == [("create", statement_id)]  # the same key again
+    assert money_invariants()[seller.id] == 0
+
+
+def test_sweeps_and_payout_attempts_racing_on_a_stuck_payout_pay_once(
+        stripe_on, app, client, shopper, market, seller, owner, monkeypatch):
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id = payout.statement_id
+    calls = spy_stripe(monkeypatch)
+    later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
+
+    def attempt(n):
+        if n % 2:
+            return "swept" if payouts.resolve_stuck(statement_id, later) else "not stuck"
+        return payouts.pay_statement(statement_id).status.value
+
+    outcomes = race(app, 20, attempt)
+    assert outcomes.count("swept") == 1, outcomes
+    assert set(outcomes) <= {"swept", "not stuck", "payout_in_progress", "already_paid"}
+    assert [c for c in calls if c[0] == "create"] == [
+        ("create", statement_id, payout.stripe_account_id, payout.amount_fen)]
+    db.session.expire_all()
+    assert db.session.get(Payout, statement_id).status.value == "paid"
+    assert db.session.scalar(db.select(db.func.count()).select_from(MoneyTransaction).where(
+        MoneyTransaction.kind == TransactionKind.PAYOUT)) == 1
+    assert money_invariants()[seller.id] == 0

@@ -6,17 +6,34 @@ from datetime import timedelta
 
 import pytest
 from PIL import Image
+from sqlalchemy.exc import IntegrityError
 
 from gannan.money.models import MoneyTransaction, TransactionKind
 from gannan.money.services.settlement import run_settlement
-from gannan.orders.models import AfterSalesRequest, Refund, SellerOrder
-from gannan.orders.services.aftersales import run_timeouts
+from gannan.orders.models import (
+    AfterSalesKind,
+    AfterSalesReason,
+    AfterSalesRequest,
+    AfterSalesStatus,
+    Refund,
+    SellerOrder,
+)
+from gannan.orders.services.aftersales import open_request, run_timeouts
 from gannan.orders.services.fulfilment import complete_delivered
 from gannan.platform.extensions import db
 from gannan.platform.types import utcnow
 from gannan.reporting.models import LedgerEntry
 from tests.factories import UserFactory
-from tests.helpers import XINFENG, assert_problem, bearer, cod_sale, money_invariants, owner_of
+from tests.helpers import (
+    XINFENG,
+    assert_problem,
+    bearer,
+    cod_sale,
+    jpeg_with_gps,
+    money_invariants,
+    owner_of,
+    race,
+)
 
 HOUR = timedelta(hours=1)
 
@@ -119,7 +136,8 @@ def test_rejection_escalation_and_arbitration(client, shopper, seller, admin, de
 def test_time_outs_accept_silence_and_close_unescalated_rejections(
         client, shopper, seller, market, delivered):
     request = ask(client, shopper, delivered).get_json()
-    assert run_timeouts(utcnow() + 47 * HOUR) == {"accepted": [], "closed": [], "refunded": []}
+    assert run_timeouts(utcnow() + 47 * HOUR) == {"accepted": [], "closed": [],
+                                                  "returns_closed": [], "refunded": []}
     assert run_timeouts(utcnow() + 49 * HOUR)["accepted"] == [request["id"]]
     db.session.expire_all()
     done = db.session.get(AfterSalesRequest, request["id"])
@@ -174,16 +192,6 @@ def test_an_open_request_holds_settlement(client, shopper, seller, delivered):
     assert [s.seller_id for s in run_settlement(as_of)] == [seller.id]
 
 
-def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (250, 140, 20))
-    exif = Image.Exif()
-    exif[0x010F] = "PhoneMaker"  # Make
-    exif[0x8825] = {1: "N", 2: (25.0, 50.0, 0.0), 3: "E", 4: (114.0, 56.0, 0.0)}  # GPS
-    out = io.BytesIO()
-    image.save(out, format="JPEG", exif=exif)
-    return out.getvalue()
-
-
 def test_photos_are_checked_and_stripped_of_exif(client, shopper, seller, delivered):
     request = ask(client, shopper, delivered).get_json()
     path = f"/api/v1/after-sales/{request['id']}/photos"
@@ -214,3 +222,111 @@ def test_photos_are_checked_and_stripped_of_exif(client, shopper, seller, delive
     assert_problem(client.post(path, data={"photo": (io.BytesIO(original), "a.jpg")},
                                headers=bearer(owner_of(seller.id)),
                                content_type="multipart/form-data"), 403, "not_order_buyer")
+
+
+def test_a_return_never_shipped_closes_after_the_return_days(client, shopper, seller, market,
+                                                             delivered, app):
+    staff = bearer(owner_of(seller.id))
+    request = ask(client, shopper, delivered, kind="return_and_refund").get_json()
+    accepted = client.post(f"/api/v1/after-sales/{request['id']}/accept", json={},
+                           headers=staff).get_json()
+    assert accepted["status"] == "awaiting_return" and accepted["return_by"]
+    # a second one whose buyer does ship in time stays open
+    other = cod_sale(client, shopper, {market["orange"]: 1}, XINFENG)["seller_orders"][0]
+    shipped = ask(client, shopper, other, kind="return_and_refund", amount_fen=100).get_json()
+    client.post(f"/api/v1/after-sales/{shipped['id']}/accept", json={}, headers=staff)
+    client.post(f"/api/v1/after-sales/{shipped['id']}/return-shipment", headers=bearer(shopper),
+                json={"carrier": "顺丰", "tracking_number": "SF0000000001"})
+
+    days = app.config["AFTERSALES_RETURN_DAYS"]
+    assert run_timeouts(utcnow() + (days * 24 - 1) * HOUR)["returns_closed"] == []
+    assert run_timeouts(utcnow() + (days * 24 + 1) * HOUR)["returns_closed"] == [request["id"]]
+    db.session.expire_all()
+    closed = db.session.get(AfterSalesRequest, request["id"])
+    assert closed.status.value == "closed" and closed.closed_at is not None
+    assert [(e.action, e.to_status, e.actor_id) for e in closed.events][-1] == \
+        ("close", "closed", None)
+    assert closed.events[-1].note == "the return was not shipped in time"
+    assert closed.refund_id is None and db.session.get(SellerOrder, delivered["id"]).refunded_fen == 0
+    assert db.session.get(AfterSalesRequest, shipped["id"]).status.value == "return_shipped"
+    # the buyer can no longer ship it, and may open a new request (the old one is closed)
+    assert_problem(client.post(f"/api/v1/after-sales/{request['id']}/return-shipment",
+                               headers=bearer(shopper),
+                               json={"carrier": "顺丰", "tracking_number": "SF9"}),
+                   409, "invalid_transition")
+    assert run_timeouts(utcnow() + (days * 24 + 2) * HOUR)["returns_closed"] == []
+
+
+def test_an_arbitrated_return_also_has_return_days(client, shopper, seller, admin, delivered,
+                                                   app):
+    request = ask(client, shopper, delivered, kind="return_and_refund").get_json()
+    path = f"/api/v1/after-sales/{request['id']}"
+    client.post(f"{path}/reject", json={"reason": "不同意"}, headers=bearer(owner_of(seller.id)))
+    client.post(f"{path}/escalate", json={}, headers=bearer(shopper))
+    decided = client.post(f"/api/v1/admin/after-sales/{request['id']}/arbitrate",
+                          json={"refund": True, "note": "退货退款"}, headers=bearer(admin))
+    assert decided.get_json()["status"] == "awaiting_return" and decided.get_json()["return_by"]
+    days = app.config["AFTERSALES_RETURN_DAYS"]
+    assert run_timeouts(utcnow() + (days * 24 + 1) * HOUR)["returns_closed"] == [request["id"]]
+
+
+def test_an_escalation_after_its_days_is_refused(client, shopper, seller, delivered, app):
+    request = ask(client, shopper, delivered).get_json()
+    client.post(f"/api/v1/after-sales/{request['id']}/reject", json={"reason": "不同意"},
+                headers=bearer(owner_of(seller.id)))
+    days = app.config["AFTERSALES_ESCALATION_DAYS"]
+    db.session.execute(db.update(AfterSalesRequest).values(
+        escalate_by=utcnow() - HOUR).where(AfterSalesRequest.id == request["id"]))
+    db.session.commit()
+    assert days > 0
+    assert_problem(client.post(f"/api/v1/after-sales/{request['id']}/escalate", json={},
+                               headers=bearer(shopper)), 409, "escalation_closed")
+
+
+def test_an_accepted_request_whose_refund_was_not_made_is_refunded_once(
+        client, shopper, seller, delivered):
+    """A crash (or Stripe down) between the acceptance and its refund: the time-out run
+    makes the refund, once."""
+    request = ask(client, shopper, delivered, amount_fen=1200).get_json()
+    db.session.execute(db.update(AfterSalesRequest).values(
+        status=AfterSalesStatus.ACCEPTED, agreed_fen=1200)
+        .where(AfterSalesRequest.id == request["id"]))
+    db.session.commit()
+    assert run_timeouts()["refunded"] == [request["id"]]
+    assert run_timeouts()["refunded"] == []
+    db.session.expire_all()
+    done = db.session.get(AfterSalesRequest, request["id"])
+    assert done.status.value == "refunded" and done.events[-1].actor_id is None
+    assert db.session.scalar(db.select(db.func.count()).select_from(Refund)) == 1
+    assert db.session.get(SellerOrder, delivered["id"]).refunded_fen == 1200
+    money_invariants()
+
+
+def test_two_requests_at_the_same_moment_make_one(app, shopper, delivered):
+    """Twenty buyers' clicks race to open a request for one order: one is stored, the
+    others are told one is open (the partial unique index decides, not the pre-check)."""
+    body = {"kind": "refund_only", "reason": "quality", "description": "烂了",
+            "amount_fen": 500}
+    outcomes = race(app, 20, lambda n: open_request(delivered["id"], shopper.id, dict(body)).id)
+    stored = [o for o in outcomes if isinstance(o, int)]
+    assert len(stored) == 1 and set(outcomes) - set(stored) <= {"after_sales_already_open"}
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(AfterSalesRequest)) == 1
+
+
+def test_the_index_keeps_one_open_request_without_the_check(shopper, delivered):
+    def row(status):
+        now = utcnow()
+        return AfterSalesRequest(
+            seller_order_id=delivered["id"], seller_id=delivered["seller"]["id"],
+            buyer_id=shopper.id, kind=AfterSalesKind.REFUND_ONLY,
+            reason=AfterSalesReason.QUALITY, description="x", requested_fen=1, line_ids=[],
+            status=status, respond_by=now, created_at=now)
+
+    db.session.add_all([row(AfterSalesStatus.CLOSED), row(AfterSalesStatus.REFUNDED),
+                        row(AfterSalesStatus.REQUESTED)])
+    db.session.commit()  # ended requests do not count
+    db.session.add(row(AfterSalesStatus.ESCALATED))
+    with pytest.raises(IntegrityError):
+        db.session.commit()
+    db.session.rollback()

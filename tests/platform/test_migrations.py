@@ -69,3 +69,43 @@ def test_models_and_migrations_agree(app):
     with db.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
     assert diff == []
+
+
+def test_0014_keeps_one_open_request_per_order_and_dates_waiting_returns(tmp_path):
+    """Data from before 0014: two open requests for one order (the race it closes) keep
+    the older; a request already waiting for its return is given its return days."""
+    import sqlite3
+    from datetime import datetime, timedelta, timezone
+
+    path = tmp_path / "m.sqlite3"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    with app.app_context():
+        upgrade(revision="0013")
+        db.session.remove()
+        db.engine.dispose()
+    raw = sqlite3.connect(path)  # foreign keys off: only these two tables matter here
+    row = ("INSERT INTO after_sales_requests (id, seller_order_id, seller_id, buyer_id, kind, "
+           "reason, description, requested_fen, line_ids, status, respond_by, created_at) "
+           "VALUES (?, ?, 1, 1, 'return_and_refund', 'quality', 'x', 100, '[]', ?, "
+           "'2026-11-01 00:00:00', '2026-11-01 00:00:00')")
+    raw.executemany(row, [(1, 10, "requested"), (2, 10, "escalated"), (3, 10, "closed"),
+                          (4, 11, "awaiting_return")])
+    raw.execute("INSERT INTO after_sales_events (request_id, action, to_status, created_at) "
+                "VALUES (4, 'accept', 'awaiting_return', '2026-11-02 08:00:00')")
+    raw.commit()
+    raw.close()
+    with app.app_context():
+        upgrade()
+        rows = dict(db.session.execute(sa.text(
+            "SELECT id, status FROM after_sales_requests ORDER BY id")).all())
+        assert rows == {1: "requested", 2: "closed", 3: "closed", 4: "awaiting_return"}
+        assert db.session.execute(sa.text(
+            "SELECT action, to_status FROM after_sales_events WHERE request_id = 2")).all() \
+            == [("close", "closed")]
+        from gannan.orders.models import AfterSalesRequest
+
+        assert db.session.get(AfterSalesRequest, 4).return_by == \
+            datetime(2026, 11, 2, 8, tzinfo=timezone.utc) + timedelta(days=7)
+        assert db.session.get(AfterSalesRequest, 1).return_by is None
+        db.session.remove()
+        db.engine.dispose()

@@ -5,10 +5,20 @@ A payout moves pending/failed → sending → paid by conditional UPDATEs, so of
 number of concurrent attempts exactly one sends the transfer; the transfer's
 idempotency key is derived from the statement id, so even a retry after a crash
 cannot pay twice at Stripe.  The ledger posting is written with the final UPDATE.
+
+A process that dies after "sending" and before recording the transfer leaves the
+payout stuck there; :func:`resolve_stuck` (the ``money.sweep_stuck_payouts`` beat task)
+takes such a payout over once it has been sending for ``MONEY_PAYOUT_STUCK_MINUTES``,
+asks Stripe for the statement's transfer (or sends it again under the same idempotency
+key, which returns the one already made) and records it, or leaves the payout "failed"
+(retryable, with the same key) when Stripe cannot answer.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
@@ -71,7 +81,7 @@ def _claim(payout: Payout) -> None:
         update(Payout)
         .where(Payout.statement_id == payout.statement_id,
                Payout.status.in_([P.PENDING, P.FAILED]))
-        .values(status=P.SENDING, attempts=Payout.attempts + 1)
+        .values(status=P.SENDING, attempts=Payout.attempts + 1, sending_since=utcnow())
         .execution_options(synchronize_session=False))
     db.session.commit()
     if claimed.rowcount != 1:
@@ -133,3 +143,50 @@ def mark_paid(statement_id: int, actor_id: int, reference: str) -> Payout:
     if payout.status is P.PAID:
         raise Conflict("This statement is already paid.", code=MoneyErrorCode.ALREADY_PAID)
     return _book(payout, actor_id, reference=reference)
+
+
+def stuck_payouts(now: datetime | None = None) -> list[int]:
+    """Statements whose payout has been "sending" for longer than it takes."""
+    minutes = current_app.config["MONEY_PAYOUT_STUCK_MINUTES"]
+    before = (now or utcnow()) - timedelta(minutes=minutes)
+    return list(db.session.scalars(db.select(Payout.statement_id).where(
+        Payout.status == P.SENDING, Payout.sending_since < before)
+        .order_by(Payout.statement_id)))
+
+
+def resolve_stuck(statement_id: int, now: datetime | None = None) -> Payout | None:
+    """Take over a payout stuck in "sending" and settle it with Stripe: record the
+    transfer Stripe has (or makes now, once, under the statement's idempotency key), or
+    return the payout to "failed" when Stripe cannot say.  None when the payout is not
+    (or no longer) stuck: its own process finished, or another sweep took it."""
+    taken_at = now or utcnow()  # from then on it is this sweep's, not stuck
+    before = taken_at - timedelta(minutes=current_app.config["MONEY_PAYOUT_STUCK_MINUTES"])
+    taken = db.session.execute(
+        update(Payout)
+        .where(Payout.statement_id == statement_id, Payout.status == P.SENDING,
+               Payout.sending_since < before)
+        .values(sending_since=taken_at, attempts=Payout.attempts + 1)
+        .execution_options(synchronize_session=False))
+    db.session.commit()
+    if taken.rowcount != 1:
+        return None
+    payout = payout_or_404(statement_id)
+    db.session.refresh(payout)
+    try:
+        transfer_id = gateway.find_transfer(statement_id) or gateway.create_transfer(
+            statement_id, payout.stripe_account_id, payout.amount_fen)
+    except gateway.PayoutProviderError as exc:
+        db.session.execute(
+            update(Payout).where(Payout.statement_id == statement_id,
+                                 Payout.status == P.SENDING,
+                                 Payout.sending_since == taken_at)
+            .values(status=P.FAILED, last_error=exc.detail[:2000])
+            .execution_options(synchronize_session=False))
+        db.session.commit()
+        db.session.refresh(payout)
+        return payout
+    try:
+        return _book(payout, None, stripe_transfer_id=transfer_id)
+    except Conflict:  # the first process was only slow and recorded the same transfer
+        db.session.refresh(payout)
+        return payout

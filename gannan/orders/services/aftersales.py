@@ -2,10 +2,12 @@
 
 requested ──seller accepts──▶ accepted ──refund──▶ refunded        (refund only)
           └─seller accepts──▶ awaiting_return ─buyer ships─▶ return_shipped
+                                 (not shipped within AFTERSALES_RETURN_DAYS ─▶ closed)
                                  ─seller confirms receipt─▶ accepted ─▶ refunded
           └─seller rejects──▶ rejected ─buyer escalates─▶ escalated ─admin─▶ accepted | closed
 No answer within ``AFTERSALES_RESPONSE_HOURS`` is an acceptance; a rejection not
-escalated within ``AFTERSALES_ESCALATION_DAYS`` closes (:func:`run_timeouts`).
+escalated within ``AFTERSALES_ESCALATION_DAYS`` closes, and so does a return not shipped
+within ``AFTERSALES_RETURN_DAYS`` (:func:`run_timeouts`).
 
 Every move is a conditional UPDATE from the status the request was read in, so of
 two concurrent answers exactly one wins; each move writes an event with its actor.
@@ -101,7 +103,12 @@ def open_request(seller_order_id: int, buyer_id: int, data: dict[str, Any],
                                       actor_id=buyer_id, note=data["description"],
                                       created_at=now)]
     db.session.add(request)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except IntegrityError:  # a concurrent request for the same order was stored first
+        db.session.rollback()
+        raise Conflict("This order already has an open after-sales request.",
+                       code=OrderErrorCode.AFTERSALES_ALREADY_OPEN) from None
     return request
 
 
@@ -143,8 +150,17 @@ def accept(request_id: int, actor_id: int | None, amount_fen: int | None = None,
     target = S.AWAITING_RETURN if request.kind is AfterSalesKind.RETURN_AND_REFUND \
         else S.ACCEPTED
     note = "accepted: no answer in time" if actor_id is None else f"accepted {agreed} fen"
-    _move(request, (S.REQUESTED,), target, actor_id, "accept", note, agreed_fen=agreed, now=now)
+    _move(request, (S.REQUESTED,), target, actor_id, "accept", note, agreed_fen=agreed, now=now,
+          **_return_by(target, now))
     return _refund_if_due(request, actor_id)
+
+
+def _return_by(target: S, now: datetime | None) -> dict[str, datetime]:
+    """Awaiting a return: the buyer ships it within ``AFTERSALES_RETURN_DAYS``."""
+    if target is not S.AWAITING_RETURN:
+        return {}
+    days = current_app.config["AFTERSALES_RETURN_DAYS"]
+    return {"return_by": (now or utcnow()) + timedelta(days=days)}
 
 
 def reject(request_id: int, actor_id: int, reason: str) -> AfterSalesRequest:
@@ -175,7 +191,8 @@ def arbitrate(request_id: int, actor_id: int, refund: bool, amount_fen: int | No
                                code=OrderErrorCode.AMOUNT_EXCEEDS_REQUESTED, field="amount_fen")
     target = S.AWAITING_RETURN if request.kind is AfterSalesKind.RETURN_AND_REFUND \
         else S.ACCEPTED
-    _move(request, (S.ESCALATED,), target, actor_id, "arbitrate", note, agreed_fen=agreed)
+    _move(request, (S.ESCALATED,), target, actor_id, "arbitrate", note, agreed_fen=agreed,
+          **_return_by(target, None))
     return _refund_if_due(request, actor_id)
 
 
@@ -251,10 +268,12 @@ def photo(request_id: int, position: int) -> tuple[bytes, str]:
 
 
 def run_timeouts(now: datetime | None = None) -> dict[str, list[int]]:
-    """Silence is consent after 48 h; an unescalated rejection closes; an accepted
-    request whose refund failed (Stripe down) is refunded again."""
+    """Silence is consent after 48 h; an unescalated rejection closes, and so does a
+    return the buyer never shipped; an accepted request whose refund failed (Stripe
+    down) is refunded again."""
     now = now or utcnow()
-    done: dict[str, list[int]] = {"accepted": [], "closed": [], "refunded": []}
+    done: dict[str, list[int]] = {"accepted": [], "closed": [], "returns_closed": [],
+                                  "refunded": []}
     for request in db.session.scalars(db.select(AfterSalesRequest).where(
             AfterSalesRequest.status == S.REQUESTED, AfterSalesRequest.respond_by < now)).all():
         try:
@@ -269,6 +288,15 @@ def run_timeouts(now: datetime | None = None) -> dict[str, list[int]]:
                   now=now)
             done["closed"].append(request.id)
         except Conflict:
+            db.session.rollback()
+    for request in db.session.scalars(db.select(AfterSalesRequest).where(
+            AfterSalesRequest.status == S.AWAITING_RETURN,
+            AfterSalesRequest.return_by < now)).all():
+        try:
+            _move(request, (S.AWAITING_RETURN,), S.CLOSED, None, "close",
+                  "the return was not shipped in time", now=now)
+            done["returns_closed"].append(request.id)
+        except Conflict:  # the buyer shipped it meanwhile
             db.session.rollback()
     for request in db.session.scalars(db.select(AfterSalesRequest).where(
             AfterSalesRequest.status == S.ACCEPTED)).all():
