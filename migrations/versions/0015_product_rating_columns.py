@@ -3,7 +3,7 @@ columns, so a product page, a listing and a search document read it with the pro
 the separate product_ratings table goes
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-30 19:00:00.000000
 
 """
