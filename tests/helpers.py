@@ -287,3 +287,32 @@ def race(app, attempts: int, attempt: Callable[[int], object]) -> list[object]:
         thread.join(timeout=120)
     assert len(outcomes) == attempts, f"only {len(outcomes)} of {attempts} attempts finished"
     return outcomes
+
+
+@contextmanager
+def throwaway_postgres(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (on the server of
+    ``DATABASE_URL_PG``), dropped afterwards: for tests that run migrations from base."""
+    import sqlalchemy as sa
+
+    from gannan.platform.config import normalise_database_url
+    from tests.services import need_postgres
+
+    base = sa.engine.make_url(normalise_database_url(need_postgres()))
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        for attempt in range(10):  # an autovacuum worker (not ours to end) may be in it
+            try:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except sa.exc.ProgrammingError:
+                if attempt == 9:
+                    raise
+                time.sleep(1)
+        admin.dispose()

@@ -1,17 +1,13 @@
 """Every revision upgrades and downgrades cleanly, on SQLite and on PostgreSQL."""
 
-import time
-import uuid
 
 import pytest
 import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from gannan import create_app
-from gannan.platform.config import normalise_database_url
 from gannan.platform.extensions import db
-from tests.helpers import TEST_CONFIG
-from tests.services import need_postgres
+from tests.helpers import TEST_CONFIG, throwaway_postgres
 
 APP_TABLES = {"users", "user_roles", "counties", "sellers", "seller_members", "qualifications",
               "seller_decisions", "notifications", "categories", "products", "skus",
@@ -41,24 +37,8 @@ def test_round_trip_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_round_trip_on_postgresql():
-    base = sa.engine.make_url(normalise_database_url(need_postgres()))
-    name = f"gannan_migrations_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        round_trip(base.set(database=name).render_as_string(hide_password=False))
-    finally:
-        for attempt in range(10):  # an autovacuum worker (not ours to end) may be in it
-            try:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except sa.exc.ProgrammingError:
-                if attempt == 9:
-                    raise
-                time.sleep(1)
-        admin.dispose()
+    with throwaway_postgres("gannan_migrations") as url:
+        round_trip(url)
 
 
 def test_models_and_migrations_agree(app):

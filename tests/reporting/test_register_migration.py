@@ -3,8 +3,6 @@ on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
-import time
-import uuid
 from datetime import datetime, timezone
 
 import pytest
@@ -12,11 +10,9 @@ import sqlalchemy as sa
 from flask_migrate import downgrade, upgrade
 
 from gannan import create_app
-from gannan.platform.config import normalise_database_url
 from gannan.platform.extensions import db
 from tests.factories import valid_uscc
-from tests.helpers import TEST_CONFIG
-from tests.services import need_postgres
+from tests.helpers import TEST_CONFIG, throwaway_postgres
 
 WHEN = datetime(2026, 3, 1, 8, 0, tzinfo=timezone.utc)
 
@@ -86,21 +82,5 @@ def test_external_sales_move_into_the_register_on_sqlite(tmp_path):
 
 @pytest.mark.postgres
 def test_external_sales_move_into_the_register_on_postgresql():
-    base = sa.engine.make_url(normalise_database_url(need_postgres()))
-    name = f"gannan_register_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        round_trip(base.set(database=name).render_as_string(hide_password=False))
-    finally:
-        for attempt in range(10):  # an autovacuum worker (not ours to end) may be in it
-            try:
-                with admin.connect() as conn:
-                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except sa.exc.ProgrammingError:
-                if attempt == 9:
-                    raise
-                time.sleep(1)
-        admin.dispose()
+    with throwaway_postgres("gannan_register") as url:
+        round_trip(url)
