@@ -8,6 +8,7 @@ Alembic migrations, as in production, not by ``create_all``.
 from __future__ import annotations
 
 import os
+from datetime import datetime, timezone
 
 import pytest
 from flask import request, request_finished
@@ -15,6 +16,7 @@ from flask_smorest.spec.plugins import FlaskPlugin
 
 from gannan import create_app
 from gannan.catalog.models import ProductStatus, Sku
+from gannan.platform import types as platform_types
 from gannan.platform.extensions import db
 from gannan.platform.models import Role, SellerStatus, UserRole
 from tests.factories import ProductFactory, SellerFactory, UserFactory, category
@@ -173,3 +175,20 @@ def stripe_on(app):
                       STRIPE_WEBHOOK_SECRET=WEBHOOK_SECRET)
     yield
     app.config.update(saved)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """``clock("2026-11-01T02:00")``: the platform's UTC time from now on."""
+
+    def set_to(iso_utc: str) -> None:
+        moment = datetime.fromisoformat(iso_utc).replace(tzinfo=timezone.utc)
+
+        class Frozen(datetime):
+            @classmethod
+            def now(cls, tz=None):
+                return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+
+        monkeypatch.setattr(platform_types, "datetime", Frozen)
+
+    return set_to

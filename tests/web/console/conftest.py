@@ -1,15 +1,13 @@
-"""Fixtures of the console tests: a small world with every kind of account in it, and a
-clock.  Helpers are in tests/web/console/pages.py."""
+"""Fixtures of the console tests: a small world with every kind of account in it (the
+clock is the root conftest's).  Helpers are in tests/web/console/pages.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import pytest
 
 from gannan.catalog.models import ProductStatus, Sku
-from gannan.platform import types
 from gannan.platform.extensions import db
 from gannan.platform.models import MemberRole, Role, SellerMember, SellerStatus, User, UserRole
 from tests.factories import (
@@ -71,20 +69,3 @@ def world() -> World:
         officer=UserFactory(role_rows=[UserRole(role=Role.COUNTY_OFFICER, county_code="360722")]),
         other_officer=UserFactory(role_rows=[UserRole(role=Role.COUNTY_OFFICER,
                                                       county_code="360732")]))
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """``clock("2026-11-01T02:00")``: the platform's UTC time from now on."""
-
-    def set_to(iso_utc: str) -> None:
-        moment = datetime.fromisoformat(iso_utc).replace(tzinfo=timezone.utc)
-
-        class Frozen(datetime):
-            @classmethod
-            def now(cls, tz=None):
-                return moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
-
-        monkeypatch.setattr(types, "datetime", Frozen)
-
-    return set_to
