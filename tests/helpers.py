@@ -199,15 +199,19 @@ def clean_tables(app) -> None:
 
 
 def reset_schema() -> None:
-    """Drop everything the previous run left and migrate from scratch."""
+    """Drop everything the previous run left and migrate from scratch.
+
+    The tables are read from the database, not from the models: a database left by an
+    older revision holds tables the models no longer have (``product_ratings`` before
+    0015), whose foreign keys would stop the drop of the tables they point to."""
     from flask_migrate import upgrade
-    from sqlalchemy import text
+    from sqlalchemy import MetaData
 
     from gannan.platform.extensions import db
 
-    db.drop_all()
-    with db.engine.begin() as conn:
-        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    found = MetaData()
+    found.reflect(bind=db.engine)
+    found.drop_all(bind=db.engine)
     upgrade()
 
 

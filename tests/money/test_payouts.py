@@ -202,8 +202,9 @@ def test_a_payout_stuck_in_sending_is_settled_with_stripe_once(
 
 def test_the_sweep_task_finds_stuck_payouts_and_a_slow_first_process_books_nothing(
         stripe_on, app, client, shopper, market, seller, owner, monkeypatch):
-    from gannan.money.tasks import sweep_stuck_payouts
-
+    # the task of this test's app (the name alone would mean Celery's default app, which
+    # is whichever app was made last: the fault suite's, on another database)
+    sweep_stuck_payouts = app.extensions["celery"].tasks["money.sweep_stuck_payouts"]
     payout = stuck_payout(client, shopper, market, seller, owner)
     statement_id = payout.statement_id
     assert sweep_stuck_payouts() == {"paid": [], "failed": []}  # too recent
