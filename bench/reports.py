@@ -569,6 +569,40 @@ Q_LIVESTREAM = f"""
 SELECT {SH_YEAR} AS year, channel_ref, coalesce(sum(amount_fen), 0) FROM ledger_entries
 WHERE {RANGE} AND channel = 'livestream' AND channel_ref = ANY(%(rooms)s) GROUP BY 1, 2"""
 
+# the logistics section: each parcel (shipped seller order) with its first line's origin and
+# whole seconds from payment (COD: the order) to shipping, summed up by grouping sets for
+# the totals, each county and each township; village-level parcels by FILTER
+Q_LOGISTICS = """
+WITH first_line AS (
+  SELECT DISTINCT ON (ol.seller_order_id) ol.seller_order_id, ol.origin_county_code,
+         coalesce(btrim(ol.origin_township), '') AS town
+  FROM order_lines ol JOIN seller_orders so ON so.id = ol.seller_order_id
+  WHERE so.shipped_at >= %(start)s AND so.shipped_at < %(end)s
+  ORDER BY ol.seller_order_id, ol.id),
+parcel AS (
+  SELECT f.origin_county_code AS county, f.town,
+         f.town ~ '村(委会|民委员会)?([0-9一二三四五六七八九十百]+组)?$' AS village,
+         trunc(extract(epoch FROM so.shipped_at - CASE WHEN o.payment_method = 'cod'
+               OR so.paid_at IS NULL THEN o.created_at ELSE so.paid_at END))::bigint AS s
+  FROM first_line f JOIN seller_orders so ON so.id = f.seller_order_id
+  JOIN orders o ON o.id = so.order_id)
+SELECT grouping(county) AS g_county, grouping(town) AS g_town, county, town, bool_or(village),
+       count(*), count(*) FILTER (WHERE s BETWEEN 0 AND 86400),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY s),
+       count(*) FILTER (WHERE village),
+       count(*) FILTER (WHERE village AND s BETWEEN 0 AND 86400),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY s) FILTER (WHERE village)
+FROM parcel GROUP BY GROUPING SETS ((), (county), (county, town))"""
+Q_RECALLS = """
+SELECT b.trace_code, p.title, s.id, s.name, c.code, c.name, b.recalled_at, b.recall_reason,
+       coalesce(x.parcels, 0), coalesce(x.units, 0)
+FROM trace_batches b JOIN products p ON p.id = b.product_id JOIN sellers s ON s.id = p.seller_id
+JOIN counties c ON c.code = p.origin_county_code
+LEFT JOIN LATERAL (SELECT count(DISTINCT seller_order_id) AS parcels, sum(quantity) AS units
+                   FROM order_lines WHERE batch_id = b.id) x ON true
+WHERE b.recalled_at >= %(start)s AND b.recalled_at < %(end)s ORDER BY b.recalled_at, b.id"""
+
+
 
 def _measures(row, offset: int = 0) -> dict[str, int]:
     return {k: int(row[offset + i] or 0) for i, k in enumerate(MEASURE_KEYS)}
@@ -640,6 +674,47 @@ def raw_full(conn: psycopg.Connection, month) -> dict[str, Any]:
     rooms = sorted({room for base in out["bases"] for room in (base[7] or [])})
     out["livestream"] = [(r[0], r[1], int(r[2])) for r in conn.execute(
         Q_LIVESTREAM, {"start": start, "end": end, "rooms": rooms})] if rooms else []
+    month_start, month_end = month_range(month, month)
+    out["logistics"] = conn.execute(Q_LOGISTICS, {"start": month_start, "end": month_end}
+                                    ).fetchall()
+    out["recalls"] = conn.execute(Q_RECALLS, {"start": month_start, "end": month_end}).fetchall()
+    return out
+
+
+def _raw_summary(parcels: int, within: int, median) -> dict[str, Any]:
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from gannan.reporting.metrics import percent
+
+    return {"parcels": parcels, "within_24h": within,
+            "share_within_24h_percent": percent(within, parcels),
+            "median_hours_to_ship": None if median is None else str(
+                (Decimal(repr(median)) / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))}
+
+
+def raw_logistics(rows, county_names: dict[str, str]) -> dict[str, Any]:
+    """The logistics section, laid out from the grouping-sets rows of ``Q_LOGISTICS``."""
+    from gannan.reporting.logistics import TARGET
+
+    empty = {"parcels": 0, "within_24h": 0, "share_within_24h_percent": None,
+             "median_hours_to_ship": None}
+    out: dict[str, Any] = {"totals": empty, "village_parcels": {**empty, "target": TARGET,
+                                                                "target_share_percent": "100.00"},
+                           "by_county": [], "by_township": []}
+    for g_county, g_town, county, town, village, n, within, median, vn, vwithin, vmedian in \
+            sorted(rows, key=lambda r: (r[0] + r[1], r[2] or "", r[3] or "")):
+        if g_county:
+            out["totals"] = _raw_summary(n, within, median)
+            out["village_parcels"] = {**_raw_summary(vn, vwithin, vmedian), "target": TARGET,
+                                      "target_share_percent": "100.00"}
+        elif g_town:
+            out["by_county"].append({"county_code": county, "county": county_names[county],
+                                     **_raw_summary(n, within, median),
+                                     "village": _raw_summary(vn, vwithin, vmedian)})
+        else:
+            out["by_township"].append({"county_code": county, "county": county_names[county],
+                                       "township": town or None, "village_level": village,
+                                       **_raw_summary(n, within, median)})
     return out
 
 
@@ -769,6 +844,15 @@ def compare(content: dict[str, Any], raw: dict[str, Any], month, app) -> list[st
                                   app.config["PLATFORM_OPERATOR_USCC"],
                                   app.config["PLATFORM_OPERATOR_NAME"])
         report = compute_awards(inputs, settings)
+    same("logistics", content["logistics"], raw_logistics(raw["logistics"], raw["county_names"]))
+    from gannan.platform.types import SHANGHAI
+    same("recalls", content["recalls"], [
+        {"trace_code": code, "product": title, "seller_id": sid, "seller": seller,
+         "county_code": county_code, "county": county,
+         "recalled_at": at.astimezone(SHANGHAI).isoformat(timespec="minutes"),
+         "reason": reason, "parcels_shipped": int(parcels), "units_shipped": int(units)}
+        for code, title, sid, seller, county_code, county, at, reason, parcels, units
+        in raw["recalls"]])
     estimate = content["award_estimate"]
     same("award estimate total", estimate["total_fen"], report.allocated_total_fen)
     same("award estimate lines", [(x["uscc"], x["kind"], x["amount_fen"], x["computed_fen"])

@@ -148,7 +148,8 @@ class SellerOrder(db.Model):
     carrier: Mapped[str | None] = mapped_column(String(40), nullable=True)
     tracking_number: Mapped[str | None] = mapped_column(String(60), nullable=True)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # indexed: the logistics report reads the parcels shipped in a month
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True, index=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -58,7 +58,11 @@ class Parcel:
 
 def parcels(start: datetime, end: datetime, county_code: str | None = None) -> list[Parcel]:
     """Parcels shipped in [start, end), in one query."""
+    # The first line of only the parcels shipped in the range, not of every order ever.
+    shipped = db.select(SellerOrder.id).where(SellerOrder.shipped_at >= start,
+                                              SellerOrder.shipped_at < end)
     first_line = (db.select(OrderLine.seller_order_id, func.min(OrderLine.id).label("line_id"))
+                  .where(OrderLine.seller_order_id.in_(shipped))
                   .group_by(OrderLine.seller_order_id).subquery())
     query = (db.select(SellerOrder.shipped_at, SellerOrder.paid_at, Order.created_at,
                        Order.payment_method, OrderLine.origin_county_code,
@@ -95,24 +99,37 @@ def summary(group: list[Parcel]) -> dict[str, Any]:
 
 
 def breakdown(group: list[Parcel]) -> dict[str, Any]:
-    """Totals, village-level parcels, and the same by county and by township."""
-    counties = sorted({p.county_code for p in group})
-    townships = sorted({(p.county_code, p.township or "") for p in group})
-    village = [p for p in group if p.village]
+    """Totals, village-level parcels, and the same by county and by township (the parcels
+    are split into their groups in one pass, and each township is classified once)."""
+    village_town: dict[str, bool] = {}
+    village: list[Parcel] = []
+    by_county: dict[str, list[Parcel]] = {}
+    village_by_county: dict[str, list[Parcel]] = {}
+    by_town: dict[tuple[str, str], list[Parcel]] = {}
+    for p in group:
+        town = p.township or ""
+        is_village = village_town.get(town)
+        if is_village is None:
+            is_village = village_town[town] = village_level(town)
+        by_county.setdefault(p.county_code, []).append(p)
+        by_town.setdefault((p.county_code, town), []).append(p)
+        if is_village:
+            village.append(p)
+            village_by_county.setdefault(p.county_code, []).append(p)
     return {
         "totals": summary(group),
         "village_parcels": {**summary(village), "target": TARGET,
                             "target_share_percent": "100.00"},
         "by_county": [
             {"county_code": code, "county": county_name(code),
-             **summary([p for p in group if p.county_code == code]),
-             "village": summary([p for p in village if p.county_code == code])}
-            for code in counties],
+             **summary(by_county[code]),
+             "village": summary(village_by_county.get(code, []))}
+            for code in sorted(by_county)],
         "by_township": [
             {"county_code": code, "county": county_name(code), "township": town or None,
-             "village_level": village_level(town),
-             **summary([p for p in group if p.county_code == code and (p.township or "") == town])}
-            for code, town in townships],
+             "village_level": village_town[town],
+             **summary(by_town[code, town])}
+            for code, town in sorted(by_town)],
     }
 
 

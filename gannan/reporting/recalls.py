@@ -19,9 +19,13 @@ def recalls_report(month: Month) -> list[dict[str, Any]]:
     """The batches recalled in ``month`` (Asia/Shanghai), oldest first: which product of
     which seller, why, and how much of the batch had shipped to how many parcels."""
     start, end = metrics.month_range(month, month)
+    recalled = db.select(TraceBatch.id).where(TraceBatch.recalled_at >= start,
+                                              TraceBatch.recalled_at < end)
+    # What shipped of the month's recalled batches only, not of every batch.
     shipped = (db.select(OrderLine.batch_id,
                          func.count(distinct(OrderLine.seller_order_id)).label("parcels"),
                          func.sum(OrderLine.quantity).label("units"))
+               .where(OrderLine.batch_id.in_(recalled))
                .group_by(OrderLine.batch_id).subquery())
     query = (db.select(TraceBatch, Product.title, Seller.id, Seller.name, County.code,
                        County.name, shipped.c.parcels, shipped.c.units)
