@@ -17,6 +17,7 @@ The refund goes through :func:`gannan.orders.services.refunds.refund`.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from flask import current_app
@@ -36,6 +37,7 @@ from gannan.orders.models import (
 )
 from gannan.orders.services import refunds
 from gannan.orders.services.fulfilment import seller_order_or_404
+from gannan.orders.services.photos import attach_photo
 from gannan.platform.errors import (
     Conflict,
     NotFound,
@@ -44,11 +46,10 @@ from gannan.platform.errors import (
     ValidationFailed,
 )
 from gannan.platform.extensions import db
-from gannan.platform.storage import clean_image, storage
+from gannan.platform.storage import storage
 from gannan.platform.types import utcnow
 
 S = AfterSalesStatus
-MAX_PHOTOS = 6
 
 
 def request_or_404(request_id: int) -> AfterSalesRequest:
@@ -241,20 +242,7 @@ def add_photo(request_id: int, data: bytes) -> AfterSalesRequest:
     if request.status not in (S.REQUESTED, S.REJECTED, S.ESCALATED):
         raise Conflict("Photos can be added while the request is being decided.",
                        code=PlatformErrorCode.INVALID_TRANSITION)
-    if len(request.photos) >= MAX_PHOTOS:
-        raise Conflict(f"At most {MAX_PHOTOS} photos.", code=OrderErrorCode.TOO_MANY_PHOTOS)
-    cleaned, mimetype = clean_image(data)
-    store = storage()
-    key = store.save(cleaned, "." + mimetype.split("/")[1])
-    db.session.add(AfterSalesPhoto(request_id=request.id, position=len(request.photos),
-                                   storage_key=key, content_type=mimetype))
-    try:
-        db.session.commit()
-    except IntegrityError:  # another upload took the place (or the last one)
-        db.session.rollback()
-        store.delete(key)
-        raise Conflict(f"At most {MAX_PHOTOS} photos; try again.",
-                       code=OrderErrorCode.TOO_MANY_PHOTOS) from None
+    attach_photo(request.photos, data, partial(AfterSalesPhoto, request_id=request.id))
     db.session.refresh(request)
     return request
 

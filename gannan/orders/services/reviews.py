@@ -4,6 +4,7 @@ ratings are catalog aggregates moved in the same transaction."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from sqlalchemy import update
@@ -13,9 +14,10 @@ from gannan.catalog.services.ratings import add_rating
 from gannan.orders.errors import OrderErrorCode
 from gannan.orders.models import Review, ReviewLine, ReviewPhoto, SellerOrderStatus
 from gannan.orders.services.fulfilment import seller_order_or_404
+from gannan.orders.services.photos import attach_photo
 from gannan.platform.errors import Conflict, NotFound, ValidationFailed
 from gannan.platform.extensions import db
-from gannan.platform.storage import clean_image, storage
+from gannan.platform.storage import storage
 from gannan.platform.types import utcnow
 
 
@@ -100,26 +102,10 @@ def unhide(review_id: int) -> Review:
     return review
 
 
-MAX_PHOTOS = 6
-
-
 def add_photo(review_id: int, data: bytes) -> Review:
     """A photo (JPEG, PNG or WebP, at most 5 MB), re-encoded without its EXIF."""
     review = review_or_404(review_id)
-    if len(review.photos) >= MAX_PHOTOS:
-        raise Conflict(f"At most {MAX_PHOTOS} photos.", code=OrderErrorCode.TOO_MANY_PHOTOS)
-    cleaned, mimetype = clean_image(data)
-    store = storage()
-    key = store.save(cleaned, "." + mimetype.split("/")[1])
-    db.session.add(ReviewPhoto(review_id=review.id, position=len(review.photos),
-                               storage_key=key, content_type=mimetype))
-    try:
-        db.session.commit()
-    except IntegrityError:  # another upload took the place
-        db.session.rollback()
-        store.delete(key)
-        raise Conflict(f"At most {MAX_PHOTOS} photos; try again.",
-                       code=OrderErrorCode.TOO_MANY_PHOTOS) from None
+    attach_photo(review.photos, data, partial(ReviewPhoto, review_id=review.id))
     db.session.refresh(review)
     return review
 
