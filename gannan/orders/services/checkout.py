@@ -166,20 +166,21 @@ def _columns(obj: Any) -> dict[str, Any]:
 def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
     """Insert the order and its parts, one statement per table whatever the cart holds.
 
-    The rows are inserted with Core (the ORM inserts one row at a time on SQLite, which
-    cannot order a multi-row RETURNING); the objects, transient until :func:`_adopt`,
+    The rows are inserted with Core, on the tables (the ORM inserts one row at a time on
+    SQLite, which cannot order a multi-row RETURNING, and its bulk path costs more than
+    the statements); the objects, transient until :func:`_adopt`,
     get the ids the inserts returned, each part matched to its id by a key unique within
     the order: the seller, the SKU, the seller order.
     """
-    order.id = db.session.execute(insert(Order).values(_columns(order))
-                                  .returning(Order.id)).scalar_one()
+    order.id = db.session.execute(insert(Order.__table__).returning(Order.id),
+                                  _columns(order)).scalar_one()
     order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
     db.session.execute(update(Order).where(Order.id == order.id).values(number=order.number)
                        .execution_options(synchronize_session=False))
     for so in seller_orders:
         so.order_id = order.id
     ids = dict(db.session.execute(
-        insert(SellerOrder).returning(SellerOrder.seller_id, SellerOrder.id),
+        insert(SellerOrder.__table__).returning(SellerOrder.seller_id, SellerOrder.id),
         [_columns(so) for so in seller_orders]).all())
     lines, events = [], []
     for so in seller_orders:
@@ -189,12 +190,13 @@ def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
         lines += so.lines
         events += so.events
     line_ids = dict(db.session.execute(
-        insert(OrderLine).returning(OrderLine.sku_id, OrderLine.id),
+        insert(OrderLine.__table__).returning(OrderLine.sku_id, OrderLine.id),
         [_columns(line) for line in lines]).all())
     for line in lines:
         line.id = line_ids[line.sku_id]
     event_ids = dict(db.session.execute(  # one event per seller order
-        insert(SellerOrderEvent).returning(SellerOrderEvent.seller_order_id, SellerOrderEvent.id),
+        insert(SellerOrderEvent.__table__).returning(SellerOrderEvent.seller_order_id,
+                                                     SellerOrderEvent.id),
         [_columns(event) for event in events]).all())
     for event in events:
         event.id = event_ids[event.seller_order_id]
