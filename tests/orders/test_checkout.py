@@ -218,3 +218,46 @@ def test_concurrent_checkouts_never_oversell(app, seller):
     assert sorted(results, key=str) == sorted([(201, None)] * 5 + [(409, "out_of_stock")] * 7,
                                               key=str)
     assert stock(product) == 0
+
+
+def test_a_shopper_after_the_last_unit_is_refused_before_anything_is_written(
+        client, shopper, market, count_queries):
+    """The stock read with the cart already says short: a 409 with no write at all, so
+    under a rush for the last units the refused shoppers never wait for the SKU's row."""
+    add_to_cart(client, shopper, market["orange"], 2)
+    db.session.get(Sku, sku_id(market["orange"])).stock = 1  # sold elsewhere meanwhile
+    db.session.commit()
+    with count_queries() as statements:
+        body = assert_problem(checkout(client, shopper), 409, "out_of_stock")
+    assert body["skus"] == [{"sku_id": sku_id(market["orange"]), "requested": 2, "available": 1}]
+    writes = [s for s in statements
+              if s.lstrip().split(None, 1)[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
+    assert writes == []
+    assert stock(market["orange"]) == 1
+
+
+def test_stock_sold_between_the_cart_read_and_the_reservation_undoes_the_order(
+        client, shopper, market, monkeypatch):
+    """Another shopper takes the units after this checkout read the cart (so the early
+    check passes) but before its conditional UPDATE: the order rows already inserted go
+    back with the refusal, the cart stays, the other sale stands."""
+    from gannan.orders.services import checkout as service
+
+    add_to_cart(client, shopper, market["oil"], 1)
+    add_to_cart(client, shopper, market["orange"], 5)
+    orange = sku_id(market["orange"])
+    split = service._split
+
+    def split_then_sell_elsewhere(items):
+        parts = split(items)
+        with db.engine.begin() as other:  # another request's connection, committed
+            other.execute(db.update(Sku).where(Sku.id == orange).values(stock=Sku.stock - 48))
+        return parts
+
+    monkeypatch.setattr(service, "_split", split_then_sell_elsewhere)
+    body = assert_problem(checkout(client, shopper), 409, "out_of_stock")
+    assert body["skus"] == [{"sku_id": orange, "requested": 5, "available": 2}]
+    assert stock(market["orange"]) == 2 and stock(market["oil"]) == 20
+    assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
+    assert db.session.scalar(db.select(db.func.count()).select_from(SellerOrder)) == 0
+    assert len(client.get("/api/v1/cart", headers=bearer(shopper)).get_json()["items"]) == 2

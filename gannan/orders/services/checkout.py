@@ -7,10 +7,11 @@ import json
 import uuid
 from collections import defaultdict
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, insert, inspect, update
+from sqlalchemy import Select, bindparam, delete, insert, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, make_transient_to_detached
 
@@ -128,13 +129,15 @@ def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
         if method is PaymentMethod.STRIPE else None,
         **address,
     )
-    seller_orders = _reserve_and_split(items)
+    _check_for_sale(items)
+    seller_orders = _split(items)
     order.items_total_fen = sum(so.items_total_fen for so in seller_orders)
     order.shipping_total_fen = sum(so.shipping_fen for so in seller_orders)
     order.total_fen = order.items_total_fen + order.shipping_total_fen
     _store(order, seller_orders)
     db.session.execute(delete(CartItem).where(CartItem.id.in_([i.CartItem.id for i in items]))
                        .execution_options(synchronize_session=False))
+    _reserve(items)  # the last write: the SKUs' rows stay locked only until the commit
     order_placed.send(order)
     db.session.commit()
     _adopt(order)
@@ -163,20 +166,21 @@ def _columns(obj: Any) -> dict[str, Any]:
 def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
     """Insert the order and its parts, one statement per table whatever the cart holds.
 
-    The rows are inserted with Core (the ORM inserts one row at a time on SQLite, which
-    cannot order a multi-row RETURNING); the objects, transient until :func:`_adopt`,
+    The rows are inserted with Core, on the tables (the ORM inserts one row at a time on
+    SQLite, which cannot order a multi-row RETURNING, and its bulk path costs more than
+    the statements); the objects, transient until :func:`_adopt`,
     get the ids the inserts returned, each part matched to its id by a key unique within
     the order: the seller, the SKU, the seller order.
     """
-    order.id = db.session.execute(insert(Order).values(_columns(order))
-                                  .returning(Order.id)).scalar_one()
+    order.id = db.session.execute(insert(Order.__table__).returning(Order.id),
+                                  _columns(order)).scalar_one()
     order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
     db.session.execute(update(Order).where(Order.id == order.id).values(number=order.number)
                        .execution_options(synchronize_session=False))
     for so in seller_orders:
         so.order_id = order.id
     ids = dict(db.session.execute(
-        insert(SellerOrder).returning(SellerOrder.seller_id, SellerOrder.id),
+        insert(SellerOrder.__table__).returning(SellerOrder.seller_id, SellerOrder.id),
         [_columns(so) for so in seller_orders]).all())
     lines, events = [], []
     for so in seller_orders:
@@ -186,12 +190,13 @@ def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
         lines += so.lines
         events += so.events
     line_ids = dict(db.session.execute(
-        insert(OrderLine).returning(OrderLine.sku_id, OrderLine.id),
+        insert(OrderLine.__table__).returning(OrderLine.sku_id, OrderLine.id),
         [_columns(line) for line in lines]).all())
     for line in lines:
         line.id = line_ids[line.sku_id]
     event_ids = dict(db.session.execute(  # one event per seller order
-        insert(SellerOrderEvent).returning(SellerOrderEvent.seller_order_id, SellerOrderEvent.id),
+        insert(SellerOrderEvent.__table__).returning(SellerOrderEvent.seller_order_id,
+                                                     SellerOrderEvent.id),
         [_columns(event) for event in events]).all())
     for event in events:
         event.id = event_ids[event.seller_order_id]
@@ -201,44 +206,73 @@ def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
 def _cart_lines(buyer_id: int) -> list:
     """The buyer's cart items with their SKU, product and seller, in one statement (by
     SKU id: the order in which stock is taken)."""
-    return db.session.execute(
+    return db.session.execute(_cart_query(), {"buyer_id": buyer_id}).all()
+
+
+@cache
+def _cart_query() -> Select:
+    """Built once: constructing the loader options costs more than running the query."""
+    return (
         db.select(CartItem, Sku, Product, Seller)
         .join(Cart, Cart.id == CartItem.cart_id)
         .join(Sku, Sku.id == CartItem.sku_id)
         .join(Product, Product.id == Sku.product_id)
         .join(Seller, Seller.id == Product.seller_id)
-        .where(Cart.user_id == buyer_id)
+        .where(Cart.user_id == bindparam("buyer_id"))
         .options(load_only(CartItem.id, CartItem.sku_id, CartItem.quantity),
-                 load_only(Sku.id, Sku.product_id, Sku.spec, Sku.price_fen),
+                 load_only(Sku.id, Sku.product_id, Sku.spec, Sku.price_fen, Sku.stock),
                  load_only(Product.id, Product.seller_id, Product.category_id, Product.title,
                            Product.status, Product.origin_county_code,
                            Product.origin_township, Product.agricultural, Product.cold_chain),
                  load_only(Seller.id, Seller.name, Seller.status))
         .order_by(CartItem.sku_id)
-    ).all()
+    )
 
 
 def _by_key(buyer_id: int, key: str, digest: str) -> Order | None:
-    order = db.session.scalar(with_parts(db.select(Order)).where(
-        Order.buyer_id == buyer_id, Order.idempotency_key == key))
+    order = db.session.scalar(_by_key_query(), {"buyer_id": buyer_id, "key": key})
     if order is not None and order.request_hash != digest:
         raise Conflict("This Idempotency-Key was used for a different checkout.",
                        code=OrderErrorCode.IDEMPOTENCY_KEY_REUSED)
     return order
 
 
-def _reserve_and_split(items) -> list[SellerOrder]:
-    """Take the stock of every line in one conditional UPDATE and split the lines per
-    seller; a 409 naming every SKU that is not for sale or short."""
+@cache
+def _by_key_query() -> Select:
+    return with_parts(db.select(Order)).where(Order.buyer_id == bindparam("buyer_id"),
+                                              Order.idempotency_key == bindparam("key"))
+
+
+def _check_for_sale(items) -> None:
+    """A 409 before anything is written when a line is no longer for sale, or when the
+    stock read with the cart is already short of it (every short SKU named at once).
+
+    The read takes no lock, so a shopper who comes after the last unit is turned away
+    without queueing for the SKU's row; :func:`_reserve` still decides for those who
+    pass, since stock read here may be gone by the time the order is stored.
+    """
     for item in items:
         if not listed(item.Product.status, item.Seller.status):
             raise Conflict(f"{item.Product.title} is no longer for sale.",
                            code=OrderErrorCode.SKU_UNAVAILABLE, sku_id=item.Sku.id)
+    short = [item for item in items if item.Sku.stock < item.CartItem.quantity]
+    if short:
+        raise _out_of_stock(short, {item.Sku.id: item.Sku.stock for item in short})
+
+
+def _reserve(items) -> None:
+    """Take the stock of every line in one conditional UPDATE; a 409 naming every SKU
+    that is short (the caller's transaction is rolled back, the order with it)."""
     left = take_stock({item.Sku.id: item.CartItem.quantity for item in items})
     short = [item for item in items if item.Sku.id not in left]
     if short:
-        raise _out_of_stock(short)  # the shopper hears of every short SKU at once
+        raise _out_of_stock(short, dict(db.session.execute(
+            db.select(Sku.id, Sku.stock).where(Sku.id.in_([i.Sku.id for i in short]))).all()))
     queue_reindex(item.Product.id for item in items if left[item.Sku.id] == 0)  # sold out
+
+
+def _split(items) -> list[SellerOrder]:
+    """The cart's lines split per seller, with each seller's shipping fee."""
     by_seller: dict[int, list[OrderLine]] = defaultdict(list)
     sellers = {item.Seller.id: item.Seller for item in items}
     for item in items:
@@ -270,11 +304,9 @@ def _reserve_and_split(items) -> list[SellerOrder]:
     return seller_orders
 
 
-def _out_of_stock(short: list) -> Conflict:
-    """One problem naming every short SKU, with what was asked and what is left; the
-    stock this checkout took for the other SKUs goes back (rollback)."""
-    left = dict(db.session.execute(
-        db.select(Sku.id, Sku.stock).where(Sku.id.in_([i.Sku.id for i in short]))).all())
+def _out_of_stock(short: list, left: dict[int, int]) -> Conflict:
+    """One problem naming every short SKU, with what was asked and what is left; what
+    this checkout wrote so far goes back (rollback)."""
     skus = [{"sku_id": i.Sku.id, "requested": i.CartItem.quantity, "available": left[i.Sku.id]}
             for i in short]
     names = ", ".join(f"{i.Product.title} {i.Sku.spec} ({left[i.Sku.id]} left)" for i in short)
