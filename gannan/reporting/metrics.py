@@ -204,8 +204,8 @@ def by_seller_and_year(first_year: int, last: Month) -> dict[int, dict[int, dict
                        *(MEASURES[k].label(k) for k in SELLER_YEAR_MEASURES))
              .where(_between(start, end)).group_by(_BY_LABEL["ledger_year"], L.seller_id))
     out: dict[int, dict[int, dict[str, int]]] = {y: {} for y in range(first_year, last.year + 1)}
-    for row in db.session.execute(query):
-        out[row.ledger_year][row.seller_id] = {k: int(row._mapping[k]) for k in SELLER_YEAR_MEASURES}
+    for ledger_year, seller_id, *figures in db.session.execute(query):
+        out[ledger_year][seller_id] = dict(zip(SELLER_YEAR_MEASURES, map(int, figures)))
     return out
 
 

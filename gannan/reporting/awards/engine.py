@@ -255,8 +255,10 @@ def _prefer_higher(lines: list[AwardLine]) -> list[AwardLine]:
             note = (f"就高不就低: (3) {_money(growth)} and (5) {_money(agricultural)} are due; "
                     f"only the higher, {winner.value}, is paid")
             out.append(replace(line, after_preference_fen=0, notes=line.notes + (note,)))
-        else:
+        elif line.after_preference_fen != line.computed_fen:
             out.append(replace(line, after_preference_fen=line.computed_fen))
+        else:  # nothing due (most lines): the line is already what replace() would give
+            out.append(line)
     return out
 
 
@@ -271,7 +273,8 @@ def _cap_per_enterprise(lines: list[AwardLine], cap: int) -> list[AwardLine]:
         if amount < line.after_preference_fen:
             notes += (f"per-enterprise cap {_money(cap)} a year: "
                       f"{_money(amount)} of {_money(line.after_preference_fen)} kept",)
-        out.append(replace(line, capped_fen=amount, notes=notes))
+        out.append(line if amount == line.capped_fen and notes is line.notes
+                   else replace(line, capped_fen=amount, notes=notes))
     return out
 
 
