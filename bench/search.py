@@ -1,6 +1,7 @@
 """The search benchmarks' pieces: the query mix, the catalogue fixture, in-process latency.
 
     python -m bench.search --iterations 200     # in-process latency, app from the environment
+    python -m bench.search --bodies after.json  # the responses only, to compare byte for byte
 
 The in-process measurement runs each query of :data:`SEARCH_MIX` (and the listing)
 ``--iterations`` times, once straight on the backend (``search_backend().search``: the
@@ -180,13 +181,46 @@ def _fts_floor(backend, params: dict[str, str]):
     return call
 
 
+# Beyond the mix: deeper pages, every sort, big pages, each certification, no match.
+BODY_EXTRAS: list[dict[str, str]] = [
+    *({"q": "茶", "page": str(page)} for page in range(2, 6)),
+    *({"page_size": "100", "page": str(page)} for page in range(1, 6)),
+    *({"sort": sort, "page_size": "50"}
+      for sort in ("price_asc", "price_desc", "newest", "rating")),
+    *({"certification": kind} for kind in ("organic", "geographical_indication")),
+    {"q": "zzzznomatch"},
+]
+
+
+def write_bodies(out: Path) -> int:
+    """The response bodies of the mix, the listing and :data:`BODY_EXTRAS`, as returned."""
+    from gannan import create_app
+
+    client = create_app().test_client()
+    bodies = {}
+    for params in [*SEARCH_MIX, LISTING, *BODY_EXTRAS]:
+        response = client.get(path_of(params))
+        if response.status_code != 200:
+            raise BenchError(f"{path_of(params)} answered {response.status_code}")
+        bodies[path_of(params)] = response.get_data(as_text=True)
+    out.write_text(json.dumps(bodies, ensure_ascii=False, indent=0) + "\n")
+    print(f"{len(bodies)} bodies written to {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.search", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--max-query-seconds", type=float, default=30.0,
                         help="stop a query's loop after this long, whatever the iterations")
+    parser.add_argument("--bodies", type=Path, metavar="FILE",
+                        help="time nothing: write the response body of every query of the mix, "
+                             "the listing and further pages and sorts to FILE ({path: body}), "
+                             "to compare two commits or two backends byte for byte")
     args = parser.parse_args(argv)
+    if args.bodies:
+        return write_bodies(args.bodies)
 
     from gannan import create_app
     from gannan.catalog.indexing import search_backend
