@@ -53,10 +53,15 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None),
         }
-        out.update((k, v) for k, v in vars(record).items() if k not in _STANDARD)
+        for key, value in vars(record).items():  # a loop: no generator per line
+            if key not in _STANDARD:
+                out[key] = value
         if record.exc_info:
             out["exception"] = self.formatException(record.exc_info)
-        return json.dumps(out, ensure_ascii=False, default=str)
+        return _ENCODER.encode(out)  # json.dumps would make this encoder per line
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)
 
 
 class TextFormatter(logging.Formatter):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
-from werkzeug.http import quote_etag
+from werkzeug.http import http_date, quote_etag
 
 from gannan.platform import services
 from gannan.platform.auth import (
@@ -166,7 +166,13 @@ class Counties(MethodView):
         response = Response(body, headers=[
             ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
             ("ETag", quote_etag(etag)), ("Cache-Control", _COUNTIES_CACHE_CONTROL)])
-        return response.make_conditional(request)
+        environ = request.environ
+        if environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MATCH"):
+            return response.make_conditional(request)
+        # Without either header make_conditional only adds the date (no Last-Modified,
+        # no ranges offered): skip parsing a request that has nothing to compare.
+        response.headers["Date"] = http_date()
+        return response
 
 
 _COUNTIES_CACHE_CONTROL = f"public, max-age={COUNTIES_MAX_AGE}"

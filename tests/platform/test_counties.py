@@ -104,6 +104,16 @@ def test_the_list_answers_with_exactly_these_headers(client):
     head = client.head("/api/v1/counties")
     assert head.status_code == 200 and head.data == b""
     assert head.headers["Content-Length"] == str(len(first.data))
+    # the other conditional answers, and what is not offered (ranges, dates)
+    assert client.head("/api/v1/counties", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/api/v1/counties", headers={"If-None-Match": f'W/{etag}'}) \
+        .status_code == 304
+    assert client.get("/api/v1/counties", headers={"If-Match": etag}).status_code == 200
+    for ignored in ({"Range": "bytes=0-9"}, {"If-Range": etag, "Range": "bytes=0-9"},
+                    {"If-Modified-Since": first.headers["Date"]}):
+        whole = client.get("/api/v1/counties", headers=ignored)
+        assert whole.status_code == 200 and whole.data == first.data, ignored
+        assert "Date" in whole.headers and "Accept-Ranges" not in whole.headers
 
 
 def test_the_list_skips_the_limiter_and_other_routes_are_still_checked(app, client,
