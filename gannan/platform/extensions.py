@@ -74,6 +74,8 @@ class ProblemApi(Api):
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
 api = ProblemApi()
+
+
 class RequestFilteredLimiter(Limiter):
     """flask-limiter, but a request its request filters exempt costs one call of them.
 
