@@ -26,6 +26,9 @@ SESSION_KEY = "uid"
 
 
 API_PREFIX = "/api/"
+# Under /api/, the index renders a page for browsers (gannan/web/api_index.py), whose
+# layout may write a CSRF token into the session: it keeps the pages' session.
+API_PAGES = frozenset({"/api/v1", "/api/v1/"})
 
 
 class NoApiSession(NullSession):
@@ -42,17 +45,18 @@ class NoApiSession(NullSession):
 class CookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed cookie session, for the pages only, and free when there is none.
 
-    Under ``/api/`` the cookie is not read at all: a browser's session cookie neither
-    costs an unsigning nor comes back refreshed (``Set-Cookie``, ``Vary: Cookie``) on an
-    API answer, which would also mark a public, cacheable answer such as the county list
-    as personal.  On the pages, Flask builds a signing serializer on every request
+    Under ``/api/`` (but for its index page) the cookie is not read: a browser's session
+    cookie neither costs an unsigning nor comes back refreshed (``Set-Cookie``,
+    ``Vary: Cookie``) on an API answer, which would also mark a public, cacheable answer
+    such as the county list as personal.  On the pages, Flask builds a signing serializer on every request
     before it looks for the cookie, and reads seven cookie settings after it: without
     the cookie the session is a fresh empty one (what Flask returns then), and a session
     nothing read or changed is saved as Flask saves it (no cookie, no ``Vary``) without
     them.  Everything else is Flask's own code."""
 
     def open_session(self, app: Flask, request):
-        if request.path.startswith(API_PREFIX):
+        path = request.path
+        if path.startswith(API_PREFIX) and path not in API_PAGES:
             return NoApiSession()
         if app.secret_key and ("HTTP_COOKIE" not in request.environ
                                or not request.cookies.get(self.get_cookie_name(app))):

@@ -152,3 +152,13 @@ def test_the_api_neither_reads_nor_refreshes_the_session_cookie(app, pages, clie
         with pytest.raises(RuntimeError, match="no cookie session"):
             session["uid"] = shopper.id
     assert pages.get("/orders").status_code == 200  # still signed in on the pages
+
+
+def test_the_api_index_page_keeps_the_pages_session(client, shopper):
+    """/api/v1/ shows a browser a page whose layout writes a CSRF token into the session
+    (the sign-out form) when the caller is known: that page keeps the session."""
+    page = client.get("/api/v1/", headers={"Accept": "text/html", **bearer(shopper)})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert page.headers["Set-Cookie"].startswith("gannan_session=")
+    assert client.get("/api/v1/").status_code == 200  # the JSON index, as before
