@@ -23,9 +23,37 @@ from gannan.platform.jsonbody import BoundedJSONProvider
 DOMAINS = (platform, catalog, orders, money, reporting, web)
 
 
+class GannanFlask(Flask):
+    """Flask, remembering which hooks and views are plain functions.
+
+    Flask passes every before/after-request hook, teardown and view through
+    ``ensure_sync`` on every request (18 calls for a GET of the county list), and each
+    call asks ``inspect.iscoroutinefunction`` again; the answer for a function never
+    changes, so the plain ones are remembered (by function: a view method's owner is a
+    new object per request).  Async functions are still wrapped by Flask each time."""
+
+    _PLAIN_LIMIT = 4096  # functions registered at start-up: a few hundred
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plain_functions: set[Any] = set()
+
+    def ensure_sync(self, func):
+        key = getattr(func, "__func__", func)
+        try:
+            if key in self._plain_functions:
+                return func
+        except TypeError:  # an unhashable callable: ask every time, as Flask does
+            return super().ensure_sync(func)
+        wrapped = super().ensure_sync(func)
+        if wrapped is func and len(self._plain_functions) < self._PLAIN_LIMIT:
+            self._plain_functions.add(key)
+        return wrapped
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app: settings from the environment, then ``config`` on top (tests)."""
-    app = Flask("gannan", instance_relative_config=True)
+    app = GannanFlask("gannan", instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(settings_from_env(app.instance_path))
     if config:

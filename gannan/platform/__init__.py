@@ -26,7 +26,7 @@ def init_app(app: Flask) -> None:
     from gannan.platform.probes import register_probes
     from gannan.platform.routes import BLUEPRINTS
 
-    init_logging(app)  # first: every later hook and the limiter see the request id
+    init_logging(app)  # first: every later hook sees the request id (metrics its start)
     init_monitoring(app)
     init_edge(app)
     db.init_app(app)

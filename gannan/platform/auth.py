@@ -269,7 +269,9 @@ class Policy:
             or self.default
 
     def _enforce(self) -> None:
-        if request.method == "OPTIONS" or request.endpoint is None:
+        req = request._get_current_object()  # every API request: one proxy lookup
+        method, endpoint = req.method, req.endpoint
+        if method == "OPTIONS" or endpoint is None:
             return
-        rule = self.rule_for(request.endpoint.rsplit(".", 1)[-1], request.method)
-        rule(request.view_args or {})
+        rule = self.rule_for(endpoint.rsplit(".", 1)[-1], method)
+        rule(req.view_args or {})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
+from werkzeug.http import http_date, quote_etag
 
 from gannan.platform import services
 from gannan.platform.auth import (
@@ -160,11 +161,21 @@ class Counties(MethodView):
         Reference data, served from memory with an ETag: send it back in If-None-Match
         to get 304 Not Modified while the list is unchanged."""
         body, etag = counties_listing(_render_counties)
-        response = Response(body, content_type="application/json")
-        response.set_etag(etag)
-        response.cache_control.public = True
-        response.cache_control.max_age = COUNTIES_MAX_AGE
-        return response.make_conditional(request)
+        # The headers as set_etag and cache_control would write them, in that order,
+        # without building a cache-control object per request.
+        response = Response(body, headers=[
+            ("Content-Type", "application/json"), ("Content-Length", str(len(body))),
+            ("ETag", quote_etag(etag)), ("Cache-Control", _COUNTIES_CACHE_CONTROL)])
+        environ = request.environ
+        if environ.get("HTTP_IF_NONE_MATCH") or environ.get("HTTP_IF_MATCH"):
+            return response.make_conditional(request)
+        # Without either header make_conditional only adds the date (no Last-Modified,
+        # no ranges offered): skip parsing a request that has nothing to compare.
+        response.headers["Date"] = http_date()
+        return response
+
+
+_COUNTIES_CACHE_CONTROL = f"public, max-age={COUNTIES_MAX_AGE}"
 
 
 def _render_counties(items) -> bytes:

@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app, g, request, session
+from flask.sessions import NullSession, SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from gannan.platform.auth import current_user, set_request_user
@@ -24,7 +25,52 @@ csrf = CSRFProtect()
 SESSION_KEY = "uid"
 
 
+API_PREFIX = "/api/"
+# Under /api/, the index renders a page for browsers (gannan/web/api_index.py), whose
+# layout may write a CSRF token into the session: it keeps the pages' session.
+API_PAGES = frozenset({"/api/v1", "/api/v1/"})
+
+
+class NoApiSession(NullSession):
+    """``session`` under ``/api/``: always empty, and writing to it is a bug (the API's
+    callers authenticate with bearer tokens; nothing there reads or keeps a cookie)."""
+
+    def _fail(self, *args, **kwargs):
+        raise RuntimeError("The API has no cookie session: its callers authenticate with "
+                           "a bearer token, and only the pages keep a session.")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail
+
+
+class CookieSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, for the pages only, and free when there is none.
+
+    Under ``/api/`` (but for its index page) the cookie is not read: a browser's session
+    cookie neither costs an unsigning nor comes back refreshed (``Set-Cookie``,
+    ``Vary: Cookie``) on an API answer, which would also mark a public, cacheable answer
+    such as the county list as personal.  On the pages, Flask builds a signing serializer on every request
+    before it looks for the cookie, and reads seven cookie settings after it: without
+    the cookie the session is a fresh empty one (what Flask returns then), and a session
+    nothing read or changed is saved as Flask saves it (no cookie, no ``Vary``) without
+    them.  Everything else is Flask's own code."""
+
+    def open_session(self, app: Flask, request):
+        path = request.path
+        if path.startswith(API_PREFIX) and path not in API_PAGES:
+            return NoApiSession()
+        if app.secret_key and ("HTTP_COOKIE" not in request.environ
+                               or not request.cookies.get(self.get_cookie_name(app))):
+            return self.session_class()
+        return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session, response) -> None:
+        if not session and not session.modified and not session.accessed:
+            return
+        super().save_session(app, session, response)
+
+
 def init_session(app: Flask) -> None:
+    app.session_interface = CookieSessionInterface()
     app.config.update(
         SESSION_COOKIE_NAME="gannan_session",
         SESSION_COOKIE_HTTPONLY=True,

@@ -88,6 +88,75 @@ def test_the_list_is_served_from_memory_with_an_etag(app, client):
     assert other.status_code == 200 and other.data == first.data
 
 
+def test_the_list_answers_with_exactly_these_headers(client):
+    """The response is built from precomputed headers: the same ones, in the same order,
+    as ``set_etag`` + ``cache_control`` + ``make_conditional`` wrote them."""
+    first = client.get("/api/v1/counties")
+    etag = first.headers["ETag"]
+    assert [name for name, _ in first.headers] == [
+        "Content-Type", "Content-Length", "ETag", "Cache-Control", "Date", "X-Request-ID"]
+    assert first.headers["Content-Type"] == "application/json"
+    assert first.headers["Content-Length"] == str(len(first.data))
+    assert first.headers["Cache-Control"] == "public, max-age=3600"
+    unchanged = client.get("/api/v1/counties", headers={"If-None-Match": etag})
+    assert [name for name, _ in unchanged.headers] == [
+        "ETag", "Cache-Control", "Date", "X-Request-ID"]
+    head = client.head("/api/v1/counties")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == str(len(first.data))
+    # the other conditional answers, and what is not offered (ranges, dates)
+    assert client.head("/api/v1/counties", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get("/api/v1/counties", headers={"If-None-Match": f'W/{etag}'}) \
+        .status_code == 304
+    assert client.get("/api/v1/counties", headers={"If-Match": etag}).status_code == 200
+    for ignored in ({"Range": "bytes=0-9"}, {"If-Range": etag, "Range": "bytes=0-9"},
+                    {"If-Modified-Since": first.headers["Date"]}):
+        whole = client.get("/api/v1/counties", headers=ignored)
+        assert whole.status_code == 200 and whole.data == first.data, ignored
+        assert "Date" in whole.headers and "Accept-Ranges" not in whole.headers
+
+
+def test_the_list_skips_the_limiter_and_other_routes_are_still_checked(app, client,
+                                                                       monkeypatch):
+    """The limiter's request filter exempts the counties before its bookkeeping: no limit
+    is resolved for them, while any other route still has its limits resolved."""
+    from gannan.platform.extensions import limiter
+
+    resolved = []
+    resolve = limiter.limit_manager.resolve_limits
+    monkeypatch.setattr(limiter.limit_manager, "resolve_limits",
+                        lambda *args, **kwargs: resolved.append(args[1])
+                        or resolve(*args, **kwargs))
+    assert client.get("/api/v1/counties").status_code == 200
+    assert resolved == []
+    assert client.get("/api/v1/categories").status_code == 200
+    assert len(resolved) == 1 and resolved[0].startswith("categories.")
+
+
+def test_the_limiter_makes_no_context_for_the_list_and_still_answers_limited_routes(app):
+    """RequestFilteredLimiter overrides the methods flask-limiter's own after-request and
+    teardown hooks call: they must exist under these names, the list must leave no
+    limiter context behind, and a limited route still gets its headers and its 429."""
+    from flask_limiter import Limiter
+
+    from gannan.platform.extensions import limiter
+
+    for name in ("_Limiter__check_conditional_deductions", "_Limiter__release_context"):
+        assert callable(getattr(Limiter, name, None)), name
+    hooks = [getattr(hook, "func", hook) for hook in app.after_request_funcs[None]]
+    assert Limiter._Limiter__inject_headers in hooks
+    with app.test_request_context("/api/v1/counties"):
+        response = app.full_dispatch_request()
+        assert response.status_code == 200 and "X-RateLimit-Limit" not in response.headers
+        assert limiter._untouched()
+    with app.test_request_context("/api/v1/auth/token", method="POST",
+                                  json={"email": "nobody@example.cn", "password": "x"}):
+        response = app.full_dispatch_request()
+        assert response.status_code == 401 and not limiter._untouched()
+        assert int(response.headers["X-RateLimit-Limit"]) > 0
+        assert limiter.current_limit is not None
+
+
 def test_a_county_change_by_migration_gets_a_new_etag_once_reread(app, client):
     """Counties change only through a migration (then the app restarts); forget_counties
     is what a restart does to the cached list."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 import uuid
 
 import pytest
@@ -162,6 +163,23 @@ def test_metrics_count_requests_by_route_template(client):
     assert "987654" not in text  # ids never become labels
 
 
+def test_metrics_time_every_request_from_the_request_id_hooks_start(client):
+    """The latency histogram reads the start the request-id hook took (no hook of its
+    own): every request is timed, with a duration between 0 and the whole call."""
+    route, count = "/api/v1/counties", "gannan_http_request_duration_seconds_count"
+    before = sample(count, method="GET", route=route)
+    total = sample("gannan_http_request_duration_seconds_sum", method="GET", route=route)
+    started = time.perf_counter()
+    for _ in range(3):
+        assert client.get(route).status_code == 200
+    elapsed = time.perf_counter() - started
+    assert sample(count, method="GET", route=route) == before + 3
+    spent = sample("gannan_http_request_duration_seconds_sum", method="GET", route=route) - total
+    assert 0 < spent <= elapsed
+    assert sample("gannan_http_requests_total", method="GET", route=route,
+                  status="200") >= 3
+
+
 def test_metrics_count_checkouts_payments_and_refunds_once_committed(client, owner, seller):
     from tests.factories import ProductFactory
     from gannan.catalog.models import ProductStatus, Sku
@@ -304,3 +322,25 @@ def test_a_beat_without_a_lock_store_still_runs(app, caplog):
         scheduler = beat.SingletonScheduler(app=celery, lazy=True)
     assert scheduler._lock is None
     assert "second beat" in caplog.text
+
+
+def test_ensure_sync_remembers_plain_functions_and_never_a_coroutine_function(app):
+    """GannanFlask keeps the functions it found plain (by function, so a view method of a
+    new MethodView per request is one entry); an async function is never taken for one."""
+    class View:
+        def get(self):
+            return "plain"
+
+        async def post(self):
+            return "async"
+
+    before = len(app._plain_functions)
+    first, second = View(), View()
+    assert app.ensure_sync(first.get) == first.get
+    assert app.ensure_sync(second.get)() == "plain"
+    assert View.get in app._plain_functions
+    assert len(app._plain_functions) == before + 1
+    for _ in range(2):  # Flask wraps it (and without asgiref says so), every time
+        with pytest.raises(RuntimeError, match="async"):
+            app.ensure_sync(first.post)
+    assert View.post not in app._plain_functions

@@ -105,3 +105,60 @@ def test_page_and_api_logins_share_one_rate_limit(app, pages, client, shopper):
     finally:
         app.config["LOGIN_RATE_LIMIT"] = "1000 per minute"
         limiter.reset()
+
+
+def test_a_request_without_the_session_cookie_unsigns_nothing_and_sets_no_cookie(
+        app, pages, client, shopper, monkeypatch):
+    """The session costs nothing when no session cookie comes (an API call, a first
+    visit): no signing serializer is made, no cookie or ``Vary: Cookie`` goes back.  A
+    request that carries the cookie is still unsigned and signed in as before."""
+    interface = type(app.session_interface)
+    made = []
+    serializer = interface.get_signing_serializer
+    monkeypatch.setattr(interface, "get_signing_serializer",
+                        lambda self, app: made.append(app) or serializer(self, app))
+
+    api = client.get("/api/v1/counties")
+    client.set_cookie("theme", "dark")  # some cookie, but not the session's
+    page = client.get("/")
+    assert api.status_code == 200 and page.status_code == 200
+    assert made == []
+    assert "Set-Cookie" not in api.headers and "Vary" not in api.headers
+    # the page read the (empty) session: it varies on the cookie, as Flask says
+    assert "Set-Cookie" not in page.headers and page.headers["Vary"] == "Cookie"
+
+    pages.sign_in(shopper)
+    made.clear()
+    orders = pages.get("/orders")
+    assert orders.status_code == 200 and made  # the cookie was unsigned: signed in
+
+
+def test_the_api_neither_reads_nor_refreshes_the_session_cookie(app, pages, client, shopper):
+    """A signed-in browser sends its session cookie with API calls too: the API does not
+    unsign it, and its answers (public, cacheable ones included) carry no refreshed
+    ``Set-Cookie`` and no ``Vary: Cookie``; the pages still refresh it."""
+    from flask import session
+
+    pages.sign_in(shopper)
+    page = pages.get("/orders")
+    assert page.headers["Set-Cookie"].startswith("gannan_session=")  # refreshed, as ever
+    for path in ("/api/v1/counties", "/api/v1/categories", "/api/v1/me"):
+        response = client.get(path)
+        assert "Set-Cookie" not in response.headers and "Vary" not in response.headers, path
+    assert client.get("/api/v1/me").status_code == 401  # the cookie is no bearer token
+    with app.test_request_context("/api/v1/counties", headers={"Cookie": "gannan_session=x"}):
+        app.preprocess_request()
+        assert dict(session) == {}
+        with pytest.raises(RuntimeError, match="no cookie session"):
+            session["uid"] = shopper.id
+    assert pages.get("/orders").status_code == 200  # still signed in on the pages
+
+
+def test_the_api_index_page_keeps_the_pages_session(client, shopper):
+    """/api/v1/ shows a browser a page whose layout writes a CSRF token into the session
+    (the sign-out form) when the caller is known: that page keeps the session."""
+    page = client.get("/api/v1/", headers={"Accept": "text/html", **bearer(shopper)})
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert 'name="csrf_token"' in page.get_data(as_text=True)
+    assert page.headers["Set-Cookie"].startswith("gannan_session=")
+    assert client.get("/api/v1/").status_code == 200  # the JSON index, as before
