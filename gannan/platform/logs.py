@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from flask import Flask, g, has_request_context, request
 
 HEADER = "X-Request-ID"
+_HEADER_KEY = "HTTP_" + HEADER.upper().replace("-", "_")  # its name in the WSGI environ
 # Letters, digits and a few separators: what UUIDs, trace ids and proxies' ids use,
 # and nothing that could forge a log line or a header.
 WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:@+=-]{7,127}")
@@ -111,7 +112,7 @@ def init_logging(app: Flask) -> None:
     @app.before_request
     def _start_request() -> None:
         values = g._get_current_object()
-        given = request.environ.get("HTTP_X_REQUEST_ID", "")
+        given = request.environ.get(_HEADER_KEY, "")
         values.request_id = given if WELL_FORMED.fullmatch(given) else uuid.uuid4().hex
         values.request_started = time.perf_counter()
 
