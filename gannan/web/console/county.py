@@ -11,7 +11,7 @@ and action is the API's service (``county_sales_metrics``, ``logistics_metrics``
 from __future__ import annotations
 
 from flask import flash, redirect, request, url_for
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import selectinload
 
 from gannan.platform import services
 from gannan.platform.auth import any_of, authenticated, county_officer, require_user, role
@@ -51,16 +51,15 @@ def dashboard(county_code: str, status: int = 200, **context):
     today = shanghai_today()
     first, last = f"{today.year:04d}-01", f"{today.year:04d}-{today.month:02d}"
     sellers = list(_sellers(county.code))
-    waiting = [s for s in sellers if s.status in UNDER_REVIEW
-               and services.current_recommendation(s) is None]
+    recommended = {s.id: services.current_recommendation(s) for s in sellers}
+    waiting = [s for s in sellers if s.status in UNDER_REVIEW and recommended[s.id] is None]
     q = request.args.get("q", "").strip()[:100]
     applicants = paginate(register.list_applicants(q=q or None, county=county.code),
                           page_arg(), PAGE_SIZE)
     return render("console/county/dashboard.html", status, county=county, first=first,
                   last=last, sales=county_sales_metrics(county.code, first, last, "township"),
                   logistics=logistics_metrics(first, last, county.code), sellers=sellers,
-                  waiting=waiting, recommended={s.id: services.current_recommendation(s)
-                                                for s in sellers},
+                  waiting=waiting, recommended=recommended,
                   officer=require_user().county_office == county.code,
                   applicants=applicants, q=q, **context)
 
@@ -70,7 +69,7 @@ def _sellers(county_code: str):
     return db.session.scalars(
         services.county_sellers(county_code).order_by(None)
         .order_by(Seller.created_at.desc(), Seller.id.desc()).limit(100)
-        .options(lazyload(Seller.members), selectinload(Seller.decisions)))
+        .options(selectinload(Seller.decisions)))
 
 
 @blp.post("/county/<string:county_code>/sellers/<id:seller_id>/recommend")
