@@ -95,9 +95,10 @@ def order(seller_order_id: int, status: int = 200, **context):
     if part is None:
         return error_page(404)
     refundable = part.paid_fen - part.refunded_fen
+    shippable = may_ship(part)
     return render("console/seller/order.html", status, **seller_context(part.seller, "orders"),
-                  part=part, order=part.order, may_ship=may_ship(part),
-                  batches=_batches(part) if may_ship(part) else {},
+                  part=part, order=part.order, may_ship=shippable,
+                  batches=_batches(part) if shippable else {},
                   shipped_from=_shipped_from(part),
                   may_deliver=may_deliver(part), refundable=refundable, carriers=CARRIERS,
                   cod=part.order.payment_method is PaymentMethod.COD, **context)
