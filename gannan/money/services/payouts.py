@@ -147,11 +147,15 @@ def mark_paid(statement_id: int, actor_id: int, reference: str) -> Payout:
 
 def stuck_payouts(now: datetime | None = None) -> list[int]:
     """Statements whose payout has been "sending" for longer than it takes."""
-    minutes = current_app.config["MONEY_PAYOUT_STUCK_MINUTES"]
-    before = (now or utcnow()) - timedelta(minutes=minutes)
+    before = _stuck_before(now or utcnow())
     return list(db.session.scalars(db.select(Payout.statement_id).where(
         Payout.status == P.SENDING, Payout.sending_since < before)
         .order_by(Payout.statement_id)))
+
+
+def _stuck_before(now: datetime) -> datetime:
+    """A payout "sending" since before this is stuck."""
+    return now - timedelta(minutes=current_app.config["MONEY_PAYOUT_STUCK_MINUTES"])
 
 
 def resolve_stuck(statement_id: int, now: datetime | None = None) -> Payout | None:
@@ -160,7 +164,7 @@ def resolve_stuck(statement_id: int, now: datetime | None = None) -> Payout | No
     return the payout to "failed" when Stripe cannot say.  None when the payout is not
     (or no longer) stuck: its own process finished, or another sweep took it."""
     taken_at = now or utcnow()  # from then on it is this sweep's, not stuck
-    before = taken_at - timedelta(minutes=current_app.config["MONEY_PAYOUT_STUCK_MINUTES"])
+    before = _stuck_before(taken_at)
     taken = db.session.execute(
         update(Payout)
         .where(Payout.statement_id == statement_id, Payout.status == P.SENDING,
