@@ -18,6 +18,12 @@ def seller_order_parts() -> tuple:
             selectinload(SellerOrder.events), selectinload(SellerOrder.refunds))
 
 
+def seller_order_with_order() -> tuple:
+    """A seller order, its order (address, payment) and its parts
+    (SellerOrderWithAddressSchema)."""
+    return (joinedload(SellerOrder.order), *seller_order_parts())
+
+
 def order_parts():
     """An order's seller orders and their parts (OrderSchema)."""
     return selectinload(Order.seller_orders).options(*seller_order_parts())

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from gannan.catalog.access import batch_member_or_admin
 from gannan.orders import access
 from gannan.orders.gateway import verify_event
+from gannan.orders.queries import seller_order_with_order
 from gannan.orders.schemas import (
     CartItemCreateSchema,
     CartItemUpdateSchema,
@@ -160,7 +161,8 @@ class SellerOrders(MethodView):
     def get(self, args):
         """Orders to fulfil for the seller you act for"""
         seller_id = args.get("seller_id") or require_user().memberships[0].seller_id
-        query = fulfilment.seller_orders(seller_id, args.get("status"))
+        query = fulfilment.seller_orders(seller_id, args.get("status")) \
+            .options(*seller_order_with_order())
         return paginate(query, args["page"], args["page_size"])
 
 

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import update
-from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from gannan.catalog.indexing import queue_reindex
@@ -27,7 +26,7 @@ from gannan.orders.models import (
     SellerOrderStatus,
 )
 from gannan.orders import signals
-from gannan.orders.queries import order_parts, seller_order_parts, with_parts
+from gannan.orders.queries import order_parts, seller_order_with_order, with_parts
 from gannan.orders.services.batch_flow import assign_batches
 from gannan.platform.errors import Conflict, NotFound, PlatformErrorCode
 from gannan.platform.extensions import db
@@ -47,7 +46,7 @@ TRANSITIONS: dict[SellerOrderStatus, frozenset[SellerOrderStatus]] = {
 
 def seller_order_or_404(seller_order_id: int) -> SellerOrder:
     seller_order = db.session.get(SellerOrder, seller_order_id,
-                                  options=[joinedload(SellerOrder.order), *seller_order_parts()])
+                                  options=seller_order_with_order())
     if seller_order is None:
         raise NotFound("No such seller order.", code=OrderErrorCode.SELLER_ORDER_NOT_FOUND)
     return seller_order
@@ -67,8 +66,9 @@ def buyer_orders(buyer_id: int, status: OrderStatus | None = None):
 
 
 def seller_orders(seller_id: int, status: SellerOrderStatus | None = None):
-    query = db.select(SellerOrder).options(joinedload(SellerOrder.order), *seller_order_parts()) \
-        .where(SellerOrder.seller_id == seller_id) \
+    """A seller's orders, newest first; the caller adds the loader options of what it
+    shows (the API its whole parts, the console list the order and the lines)."""
+    query = db.select(SellerOrder).where(SellerOrder.seller_id == seller_id) \
         .order_by(SellerOrder.id.desc())
     return query.where(SellerOrder.status == status) if status else query
 

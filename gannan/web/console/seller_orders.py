@@ -75,8 +75,8 @@ def orders(seller_id: int):
     seller = services.get_seller(seller_id)
     status = request.args.get("status")
     status = S(status) if status in {s.value for s in S} else None
-    page = paginate(fulfilment.seller_orders(seller_id, status), page_arg(),
-                    PAGE_SIZE)
+    page = paginate(fulfilment.seller_orders(seller_id, status).options(
+        selectinload(SellerOrder.order), selectinload(SellerOrder.lines)), page_arg(), PAGE_SIZE)
     counts = dict(db.session.execute(
         db.select(SellerOrder.status, func.count()).where(SellerOrder.seller_id == seller_id)
         .group_by(SellerOrder.status)).all())
