@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app
+from flask import Response
 from flask.views import MethodView
 
 from gannan.catalog.access import batch_member_or_admin, body_seller_member, product_member, \
@@ -39,7 +39,7 @@ from gannan.catalog.schemas import (
 from gannan.catalog.services import certificates, products, spot_checks, trace
 from gannan.catalog.services.search import search_products
 from gannan.platform.auth import Policy, public, require_user, role, seller_member
-from gannan.platform.jsonbody import Blueprint
+from gannan.platform.jsonbody import Blueprint, plain_response
 from gannan.platform.models import Role
 from gannan.platform.pagination import paginate
 from gannan.platform.schemas import ReasonSchema
@@ -73,7 +73,7 @@ class Products(MethodView):
     def get(self, args):
         """Search listed products in Chinese or pinyin, with filters and facet counts"""
         # Already in the schema's shape (search_products builds it from columns).
-        return current_app.json.response(search_products(args))
+        return plain_response(search_products(args))
 
     @products_blp.arguments(ProductCreateSchema)
     @products_blp.response(201, ProductSchema)

