@@ -11,9 +11,11 @@ from functools import cache
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, delete, insert, inspect, update
+from sqlalchemy import Delete, Insert, Select, Table, Update, bindparam, delete, insert, inspect, \
+    update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import load_only, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from gannan.catalog.access import listed
 from gannan.catalog.models import Product, Sku
@@ -85,23 +87,40 @@ def checkout(buyer: User, key: str, body: dict[str, Any]) -> tuple[Order, bool]:
     racing with one key: the first to commit wins; every other one fails on what the
     winner took (the cart, the stock, the key's unique constraint) and answers with the
     winner's order instead.
+
+    The cart is read with the id of the key's order, if any, in one statement: a first
+    checkout, the common case, costs no separate lookup of the key; a replay (its cart
+    emptied by the checkout it repeats, or the key's order named beside a cart filled
+    again) loads the order.  What that read shows decides the refusals made before any
+    write (the body, a line no longer for sale, stock already short): no order had the
+    key then, and a same-key winner would have emptied the cart in the
+    same commit, so they answer without looking the key up again.
     """
     digest = request_hash(body)
-    existing = _by_key(buyer.id, key, digest)
-    if existing:
-        return _ensure_payment_intent(existing), False
+    buyer_id = buyer.id  # read once: a rollback below expires the account
+    items = _cart_lines(buyer_id, key)
+    if not items or items[0].keyed_order_id is not None:
+        existing = _by_key(buyer_id, key, digest)
+        if existing:
+            return _ensure_payment_intent(existing), False
+    asked = _order_fields(buyer_id, key, digest, body)
+    _check_for_sale(items)
     try:
-        order = _place(buyer, key, digest, body)
+        if not items:  # perhaps emptied by a same-key winner after the lookup above
+            raise ValidationFailed("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
+        order = Order(**asked)
+        _place(order, items)
     except (ProblemError, IntegrityError):
         db.session.rollback()
-        existing = _by_key(buyer.id, key, digest)
+        existing = _by_key(buyer_id, key, digest)
         if existing is None:
             raise
         return _ensure_payment_intent(existing), False
     return _ensure_payment_intent(order), True
 
 
-def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
+def _order_fields(buyer_id: int, key: str, digest: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The columns of the order the body asks for; a 422 for what it cannot be."""
     method = PaymentMethod(body["payment_method"])
     if method.value not in payment_methods():
         raise ValidationFailed(f"{method.value} is not offered here; choose one of "
@@ -113,12 +132,8 @@ def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
         raise ValidationFailed("Name the live room, video or campaign (channel_ref).",
                                code=OrderErrorCode.CHANNEL_REF_REQUIRED, field="channel_ref")
     address = resolve_address(body["address"])
-    items = _cart_lines(buyer.id)
-    if not items:
-        raise ValidationFailed("The cart is empty.", code=OrderErrorCode.CART_EMPTY)
-
-    order = Order(
-        buyer_id=buyer.id, idempotency_key=key, request_hash=digest,
+    return dict(
+        buyer_id=buyer_id, idempotency_key=key, request_hash=digest,
         number=f"P{uuid.uuid4().hex[:23]}",  # unique until the id is known: no waits
         payment_method=method, channel=channel, channel_ref=body.get("channel_ref"),
         status=OrderStatus.PENDING_PAYMENT if method is PaymentMethod.STRIPE
@@ -129,32 +144,35 @@ def _place(buyer: User, key: str, digest: str, body: dict[str, Any]) -> Order:
         if method is PaymentMethod.STRIPE else None,
         **address,
     )
-    _check_for_sale(items)
+
+
+def _place(order: Order, items: list) -> None:
+    """Store the order and its parts, empty the cart, take the stock, commit."""
     seller_orders = _split(items)
     order.items_total_fen = sum(so.items_total_fen for so in seller_orders)
     order.shipping_total_fen = sum(so.shipping_fen for so in seller_orders)
     order.total_fen = order.items_total_fen + order.shipping_total_fen
     _store(order, seller_orders)
-    db.session.execute(delete(CartItem).where(CartItem.id.in_([i.CartItem.id for i in items]))
-                       .execution_options(synchronize_session=False))
+    db.session.execute(_delete_cart_items(), {"item_ids": [i.CartItem.id for i in items]})
     _reserve(items)  # the last write: the SKUs' rows stay locked only until the commit
     order_placed.send(order)
+    names = {item.Seller.id: item.Seller.name for item in items}
     db.session.commit()
-    _adopt(order)
-    return order
+    _adopt(order, names)
 
 
-def _adopt(order: Order) -> None:
+def _adopt(order: Order, seller_names: dict[int, str]) -> None:
     """Make the order just stored, and its parts, persistent in the session as if read
-    back (no SQL): a later commit expires them like any loaded row.  The sellers the
-    answer names were expired by the commit; their names are read again at once."""
+    back (no SQL): a later commit expires them like any loaded row.  The commit expired
+    the sellers the answer names; their id and name, read with the cart, are put back
+    as loaded (set_committed_value), so naming them costs no statement."""
     parts = [part for so in order.seller_orders for part in (so, *so.lines, *so.events)]
     for obj in (order, *parts):
         make_transient_to_detached(obj)
     db.session.add(order)
-    db.session.scalars(db.select(Seller).options(load_only(Seller.id, Seller.name))
-                       .where(Seller.id.in_([so.seller_id for so in order.seller_orders])))\
-        .all()
+    for so in order.seller_orders:
+        set_committed_value(so.seller, "id", so.seller_id)
+        set_committed_value(so.seller, "name", seller_names[so.seller_id])
 
 
 def _columns(obj: Any) -> dict[str, Any]:
@@ -172,16 +190,13 @@ def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
     get the ids the inserts returned, each part matched to its id by a key unique within
     the order: the seller, the SKU, the seller order.
     """
-    order.id = db.session.execute(insert(Order.__table__).returning(Order.id),
-                                  _columns(order)).scalar_one()
+    order.id = db.session.execute(_insert(Order.__table__, "id"), _columns(order)).scalar_one()
     order.number = f"GN{order.created_at.astimezone(SHANGHAI):%Y%m%d}{order.id:07d}"
-    db.session.execute(update(Order).where(Order.id == order.id).values(number=order.number)
-                       .execution_options(synchronize_session=False))
+    db.session.execute(_number_order(), {"order_id": order.id, "order_number": order.number})
     for so in seller_orders:
         so.order_id = order.id
-    ids = dict(db.session.execute(
-        insert(SellerOrder.__table__).returning(SellerOrder.seller_id, SellerOrder.id),
-        [_columns(so) for so in seller_orders]).all())
+    ids = dict(db.session.execute(_insert(SellerOrder.__table__, "seller_id", "id"),
+                                  [_columns(so) for so in seller_orders]).all())
     lines, events = [], []
     for so in seller_orders:
         so.id = ids[so.seller_id]
@@ -189,35 +204,59 @@ def _store(order: Order, seller_orders: list[SellerOrder]) -> None:
             part.seller_order_id = so.id
         lines += so.lines
         events += so.events
-    line_ids = dict(db.session.execute(
-        insert(OrderLine.__table__).returning(OrderLine.sku_id, OrderLine.id),
-        [_columns(line) for line in lines]).all())
+    line_ids = dict(db.session.execute(_insert(OrderLine.__table__, "sku_id", "id"),
+                                       [_columns(line) for line in lines]).all())
     for line in lines:
         line.id = line_ids[line.sku_id]
     event_ids = dict(db.session.execute(  # one event per seller order
-        insert(SellerOrderEvent.__table__).returning(SellerOrderEvent.seller_order_id,
-                                                     SellerOrderEvent.id),
+        _insert(SellerOrderEvent.__table__, "seller_order_id", "id"),
         [_columns(event) for event in events]).all())
     for event in events:
         event.id = event_ids[event.seller_order_id]
     order.seller_orders = seller_orders
 
 
-def _cart_lines(buyer_id: int) -> list:
-    """The buyer's cart items with their SKU, product and seller, in one statement (by
-    SKU id: the order in which stock is taken)."""
-    return db.session.execute(_cart_query(), {"buyer_id": buyer_id}).all()
+@cache
+def _insert(table: Table, *returning: str) -> Insert:
+    """An INSERT of ``table`` returning those columns, built once per process."""
+    return insert(table).returning(*(table.c[name] for name in returning))
+
+
+@cache
+def _number_order() -> Update:
+    orders = Order.__table__
+    return update(orders).where(orders.c.id == bindparam("order_id")) \
+        .values(number=bindparam("order_number"))
+
+
+@cache
+def _delete_cart_items() -> Delete:
+    items = CartItem.__table__
+    return delete(items).where(items.c.id.in_(bindparam("item_ids", expanding=True)))
+
+
+def _cart_lines(buyer_id: int, key: str) -> list:
+    """The buyer's cart items with their SKU, product, seller and the seller's shipping
+    rule (None: the default), each row naming the order already placed with this key if
+    any, in one statement (by SKU id: the order in which stock is taken)."""
+    return db.session.execute(_cart_query(), {"buyer_id": buyer_id, "key": key}).all()
 
 
 @cache
 def _cart_query() -> Select:
     """Built once: constructing the loader options costs more than running the query."""
+    keyed_order = (db.select(Order.id)
+                   .where(Order.buyer_id == bindparam("buyer_id"),
+                          Order.idempotency_key == bindparam("key"))
+                   .scalar_subquery())
     return (
-        db.select(CartItem, Sku, Product, Seller)
+        db.select(CartItem, Sku, Product, Seller, ShippingRule,
+                  keyed_order.label("keyed_order_id"))
         .join(Cart, Cart.id == CartItem.cart_id)
         .join(Sku, Sku.id == CartItem.sku_id)
         .join(Product, Product.id == Sku.product_id)
         .join(Seller, Seller.id == Product.seller_id)
+        .outerjoin(ShippingRule, ShippingRule.seller_id == Seller.id)
         .where(Cart.user_id == bindparam("buyer_id"))
         .options(load_only(CartItem.id, CartItem.sku_id, CartItem.quantity),
                  load_only(Sku.id, Sku.product_id, Sku.spec, Sku.price_fen, Sku.stock),
@@ -284,8 +323,8 @@ def _split(items) -> list[SellerOrder]:
             cold_chain=product.cold_chain, unit_price_fen=sku.price_fen, quantity=quantity,
             line_total_fen=sku.price_fen * quantity, refunded_fen=0, batch_id=None,
         ))
-    rules = {r.seller_id: r for r in db.session.scalars(
-        db.select(ShippingRule).where(ShippingRule.seller_id.in_(list(by_seller))))}
+    rules = {item.Seller.id: item.ShippingRule for item in items
+             if item.ShippingRule is not None}
     seller_orders = []
     for seller_id, lines in sorted(by_seller.items()):
         items_total = sum(line.line_total_fen for line in lines)
