@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, case, func, type_coerce, update
+from sqlalchemy import Integer, String, Update, bindparam, case, func, type_coerce, update
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.errors import CatalogErrorCode
@@ -209,14 +209,22 @@ def take_stock(wanted: dict[int, int]) -> dict[int, int]:
     """
     if not wanted:
         return {}
-    need = case({sku_id: quantity for sku_id, quantity in wanted.items()}, value=Sku.id)
-    return dict(db.session.execute(
-        update(Sku)
-        .where(Sku.id.in_(sorted(wanted)), Sku.stock >= need)
-        .values(stock=Sku.stock - need)
-        .returning(Sku.id, Sku.stock)
-        .execution_options(synchronize_session=False)
-    ).all())
+    params = {}
+    for i, sku_id in enumerate(sorted(wanted)):
+        params[f"sku_{i}"], params[f"quantity_{i}"] = sku_id, wanted[sku_id]
+    return dict(db.session.execute(_take_stock_statement(len(wanted)), params).all())
+
+
+@cache
+def _take_stock_statement(count: int) -> Update:
+    """take_stock's UPDATE of ``count`` SKUs, built once per count (the compiled SQL is
+    cached by SQLAlchemy, but building the CASE each time cost more than running it)."""
+    skus = Sku.__table__
+    ids = [bindparam(f"sku_{i}", type_=Integer) for i in range(count)]
+    need = case(*((skus.c.id == ids[i], bindparam(f"quantity_{i}", type_=Integer))
+                  for i in range(count)))
+    return (update(skus).where(skus.c.id.in_(ids), skus.c.stock >= need)
+            .values(stock=skus.c.stock - need).returning(skus.c.id, skus.c.stock))
 
 
 def sold_out_changed(new_stock: int, delta: int) -> bool:
