@@ -184,12 +184,17 @@ class DeliveryAddressSchema(Schema):
     detail = fields.String()
 
 
+#: One instance for every answer: dumping keeps no state on the schema, and building a
+#: schema costs more than dumping an address with it.
+DELIVERY_ADDRESS = DeliveryAddressSchema()
+
+
 class SellerOrderWithAddressSchema(SellerOrderSchema):
     """What the seller sees: its part of the order and where to ship it."""
 
     order_number = fields.String(attribute="order.number")
     payment_method = fields.String(attribute="order.payment_method.value")
-    address = fields.Function(lambda so: DeliveryAddressSchema().dump(so.order))
+    address = fields.Function(lambda so: DELIVERY_ADDRESS.dump(so.order))
 
 
 class OrderSchema(Schema):
@@ -199,7 +204,7 @@ class OrderSchema(Schema):
     payment_method = fields.Enum(PaymentMethod, by_value=True)
     channel = fields.Enum(Channel, by_value=True)
     channel_ref = fields.String(allow_none=True)
-    address = fields.Function(lambda order: DeliveryAddressSchema().dump(order))
+    address = fields.Function(lambda order: DELIVERY_ADDRESS.dump(order))
     items_total_fen = fields.Integer()
     shipping_total_fen = fields.Integer()
     total_fen = fields.Integer()
