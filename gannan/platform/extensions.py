@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import request
 from flask.globals import request_ctx
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -77,7 +78,9 @@ api = ProblemApi()
 
 
 class RequestFilteredLimiter(Limiter):
-    """flask-limiter, but a request its request filters exempt costs one call of them.
+    """flask-limiter, but a request no limit can apply to costs (almost) nothing: one
+    exempted by its request filters, or, before the view, one the app sets no limit for
+    outside the view (the only limits here decorate the sign-in and registration views).
 
     flask-limiter evaluates the filters inside its bookkeeping: it resolves the view's
     name, then evaluates an empty list of limits (meta limits, exemption scopes) and
@@ -94,9 +97,20 @@ class RequestFilteredLimiter(Limiter):
 
     def _check_request_limit(self, callable_name: str | None = None,
                              in_middleware: bool = True) -> None:
-        if not self._meta_limits and any(fn() for fn in self._request_filters):
+        if not self._meta_limits and (in_middleware and self._nothing_before_the_view()
+                                      or any(fn() for fn in self._request_filters)):
             return
         super()._check_request_limit(callable_name, in_middleware)
+
+    def _nothing_before_the_view(self) -> bool:
+        """No limit can apply before the view: the app sets no application, default,
+        blueprint or fallback limits, so only a view's own limits can, and flask-limiter
+        checks those from the view's decorator (or, for an endpoint that has run a
+        limited callable inside its view, from the hints this checks)."""
+        manager = self.limit_manager
+        return not (manager._application_limits or manager._default_limits
+                    or manager._blueprint_limits or self._in_memory_fallback
+                    or manager.has_hints(request.endpoint or ""))
 
     def _untouched(self) -> bool:
         """This request made no limiter context of this limiter (nothing was checked)."""

@@ -116,10 +116,14 @@ def test_the_list_answers_with_exactly_these_headers(client):
         assert "Date" in whole.headers and "Accept-Ranges" not in whole.headers
 
 
-def test_the_list_skips_the_limiter_and_other_routes_are_still_checked(app, client,
-                                                                       monkeypatch):
+def test_the_list_skips_the_limiter_and_limited_routes_are_still_checked(app, client,
+                                                                         monkeypatch):
     """The limiter's request filter exempts the counties before its bookkeeping: no limit
-    is resolved for them, while any other route still has its limits resolved."""
+    is resolved for them.  A route with no limit of its own resolves none either, until
+    the app sets a limit outside the views (a default limit here); a limited view (the
+    token endpoint) always resolves its own."""
+    from flask_limiter import Limit
+
     from gannan.platform.extensions import limiter
 
     resolved = []
@@ -129,6 +133,15 @@ def test_the_list_skips_the_limiter_and_other_routes_are_still_checked(app, clie
                         or resolve(*args, **kwargs))
     assert client.get("/api/v1/counties").status_code == 200
     assert resolved == []
+    assert client.get("/api/v1/categories").status_code == 200
+    assert resolved == []
+    token = client.post("/api/v1/auth/token", json={"email": "nobody@example.cn",
+                                                    "password": "x"})
+    assert token.status_code == 401 and int(token.headers["X-RateLimit-Limit"]) > 0
+    assert resolved and all(endpoint.startswith("auth.") for endpoint in resolved)
+    resolved.clear()
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits",
+                        [Limit("1000 per minute", key_function=lambda: "k").bind(limiter)])
     assert client.get("/api/v1/categories").status_code == 200
     assert len(resolved) == 1 and resolved[0].startswith("categories.")
 
