@@ -49,3 +49,18 @@ def test_bad_integer_setting(monkeypatch, tmp_path):
 ])
 def test_database_url_normalisation(url, expected):
     assert normalise_database_url(url) == expected
+
+
+def test_a_server_database_keeps_a_connection_per_thread(monkeypatch, tmp_path):
+    """gunicorn's threads each hold a connection through a request: the pool keeps 10 per
+    process (SQLAlchemy's 5 made a server with 8 threads open and close connections
+    under load), or DATABASE_POOL_SIZE; SQLite keeps its own pool."""
+    monkeypatch.delenv("DATABASE_POOL_SIZE", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/gannan")
+    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True, "pool_size": 10}
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "24")
+    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 24
+    monkeypatch.delenv("DATABASE_URL")
+    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+        "pool_pre_ping": True}
