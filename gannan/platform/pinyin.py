@@ -36,6 +36,13 @@ def _ready() -> bool:
     return True
 
 
+def warm_up() -> None:
+    """Load pypinyin's dictionaries now (~0.5 s) rather than in the first call that
+    needs them: a server's master does it before forking its workers."""
+    _ready()
+    syllables("赣南脐橙")
+
+
 def syllables(text: str) -> list[str]:
     """Toneless syllables of the Chinese characters; other characters pass through.
 
