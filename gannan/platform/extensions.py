@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import psycopg
 from flask import request
 from flask.globals import request_ctx
 from flask_limiter import Limiter
@@ -12,6 +13,7 @@ from flask_migrate import Migrate
 from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from marshmallow import Schema, fields
+from psycopg import pq
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
@@ -141,6 +143,41 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+class PreparedKeepingConnection(psycopg.Connection):
+    """psycopg's connection, but a rollback keeps the statements it has prepared.
+
+    psycopg prepares a query on the server once it has run five times on a connection,
+    and then skips PostgreSQL's planning (the cart read of a checkout: 0.54 ms to plan,
+    0.14 to run).  Its ``rollback()`` also forgets every prepared statement and their
+    counts (``DEALLOCATE ALL``), in case the transaction rolled back DDL they depended
+    on.  Every request that only reads, or is refused, ends in a rollback, so nothing
+    was ever prepared: a refused checkout cost PostgreSQL 1.1 ms of CPU, 0.35 with this.
+    The app runs no DDL on these connections (migrations run through Alembic's own), and
+    psycopg still forgets its statements after any DROP or ALTER it runs itself.
+
+    The ROLLBACK goes through libpq (``pgconn.exec_``), under the connection's lock, as
+    psycopg's own does; on anything but success psycopg's own ``rollback()`` runs, so a
+    broken connection raises as it always did.
+    """
+
+    def rollback(self) -> None:
+        if self.pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            return  # nothing to end, as psycopg's own rollback() sees it
+        with self.lock:
+            result = self.pgconn.exec_(b"ROLLBACK")
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            super().rollback()
+
+
+@event.listens_for(Engine, "do_connect")
+def _psycopg_keeps_prepared(dialect, connection_record, cargs, cparams):
+    """PostgreSQL connections through psycopg are :class:`PreparedKeepingConnection`
+    (what SQLAlchemy's psycopg dialect would call, ``psycopg.connect``, on that class)."""
+    if dialect.name == "postgresql" and dialect.driver == "psycopg":
+        return PreparedKeepingConnection.connect(*cargs, **cparams)
+    return None
 
 
 class IdConverter(IntegerConverter):
