@@ -244,7 +244,34 @@ def test_a_stuck_payout_stripe_cannot_answer_for_is_left_retryable(
     paid = client.post(f"/api/v1/admin/statements/{statement_id}/pay", headers=bearer(admin))
     assert paid.status_code == 200, paid.get_json()
     assert paid.get_json()["status"] == "paid" and paid.get_json()["attempts"] == 3
-    assert [c[:2] for c in calls] == [("create", statement_id)]  # the same key again
+    # a retry looks for a transfer Stripe made before it makes one, under the same key
+    assert [c[:2] for c in calls] == [("find", statement_id), ("create", statement_id)]
+    assert money_invariants()[seller.id] == 0
+
+
+def test_a_retried_payout_records_the_transfer_stripe_already_made(
+        stripe_on, app, client, shopper, market, seller, owner, admin, monkeypatch):
+    """An attempt reached Stripe but failed on our side, and the retry comes more than a
+    day later, when Stripe no longer knows the idempotency key: the retry finds the
+    transfer by its group and records it instead of paying the seller twice."""
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id = payout.statement_id
+
+    def down(*args):
+        raise gateway.PayoutProviderError("Stripe is down")
+
+    monkeypatch.setattr(gateway, "find_transfer", down)
+    later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
+    assert payouts.resolve_stuck(statement_id, later).status.value == "failed"
+    monkeypatch.undo()
+    calls = spy_stripe(monkeypatch)
+    monkeypatch.setattr(gateway, "find_transfer",
+                        lambda found_for: calls.append(("find", found_for)) or "tr_made_before")
+    paid = client.post(f"/api/v1/admin/statements/{statement_id}/pay", headers=bearer(admin))
+    assert paid.status_code == 200, paid.get_json()
+    assert paid.get_json()["status"] == "paid"
+    assert paid.get_json()["stripe_transfer_id"] == "tr_made_before"
+    assert calls == [("find", statement_id)]
     assert money_invariants()[seller.id] == 0
 
 

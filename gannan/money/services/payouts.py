@@ -76,20 +76,24 @@ def connect_account(seller_id: int) -> PayoutAccount:
     return account
 
 
-def _claim(payout: Payout) -> None:
+def _claim(payout: Payout) -> int:
+    """Take a pending or failed payout for sending; returns its attempt number (1 for
+    the first)."""
     claimed = db.session.execute(
         update(Payout)
         .where(Payout.statement_id == payout.statement_id,
                Payout.status.in_([P.PENDING, P.FAILED]))
         .values(status=P.SENDING, attempts=Payout.attempts + 1, sending_since=utcnow())
-        .execution_options(synchronize_session=False))
+        .returning(Payout.attempts)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
     db.session.commit()
-    if claimed.rowcount != 1:
+    if claimed is None:
         db.session.refresh(payout)
         if payout.status is P.PAID:
             raise Conflict("This statement is already paid.", code=MoneyErrorCode.ALREADY_PAID)
         raise Conflict("This payout is being sent right now.",
                        code=MoneyErrorCode.PAYOUT_IN_PROGRESS)
+    return claimed
 
 
 def _book(payout: Payout, actor_id: int | None, **values: object) -> Payout:
@@ -119,10 +123,14 @@ def pay_statement(statement_id: int, actor_id: int | None = None) -> Payout:
     if payout.method is not PayoutMethod.STRIPE:
         raise Conflict("This statement is paid by bank transfer: mark it paid with the "
                        "transfer's reference.", code=MoneyErrorCode.WRONG_PAYOUT_METHOD)
-    _claim(payout)
+    attempt = _claim(payout)
     try:
-        transfer_id = gateway.create_transfer(statement_id, payout.stripe_account_id,
-                                              payout.amount_fen)
+        # A retry may come days after an attempt that reached Stripe but failed on our
+        # side; Stripe forgets idempotency keys after 24 hours, so a retry first looks
+        # for the transfer already made (by its group and metadata).
+        transfer_id = (attempt > 1 and gateway.find_transfer(statement_id)) \
+            or gateway.create_transfer(statement_id, payout.stripe_account_id,
+                                       payout.amount_fen)
     except gateway.PayoutProviderError as exc:
         db.session.execute(
             update(Payout).where(Payout.statement_id == statement_id,
