@@ -28,6 +28,16 @@ from gannan.platform.types import utcnow
 KG_PER_UNIT = {"kg": Decimal(1), "jin": Decimal("0.5")}  # 1 斤 = 0.5 kg
 
 
+def batches_by_product(product_ids: set[int]) -> dict[int, list[TraceBatch]]:
+    """Each product's trace batches, newest first, recalled ones included (one
+    statement): what a line of the product may be packed from, and what it may not."""
+    batches: dict[int, list[TraceBatch]] = {}
+    for batch in db.session.scalars(db.select(TraceBatch).where(
+            TraceBatch.product_id.in_(product_ids)).order_by(TraceBatch.id.desc())):
+        batches.setdefault(batch.product_id, []).append(batch)
+    return batches
+
+
 def assign_batches(seller_order: SellerOrder, chosen: list[dict[str, int]] | None) -> None:
     """Record on each line the batch it ships from (inside the caller's transaction).
 
@@ -40,11 +50,7 @@ def assign_batches(seller_order: SellerOrder, chosen: list[dict[str, int]] | Non
     if strangers:
         raise ValidationFailed(f"Lines {strangers} are not in this order.",
                                code=OrderErrorCode.LINE_NOT_IN_ORDER, field="lines")
-    batches: dict[int, list[TraceBatch]] = {}
-    for batch in db.session.scalars(db.select(TraceBatch).where(
-            TraceBatch.product_id.in_({line.product_id for line in lines.values()}))
-            .order_by(TraceBatch.id.desc())):
-        batches.setdefault(batch.product_id, []).append(batch)
+    batches = batches_by_product({line.product_id for line in lines.values()})
     missing = []
     for line in lines.values():
         options = batches.get(line.product_id, [])

@@ -21,6 +21,7 @@ from gannan.orders import access
 from gannan.orders.models import Order, PaymentMethod, SellerOrder, SellerOrderStatus
 from gannan.orders.schemas import DeliverSchema, RefundCreateSchema, ShipSchema
 from gannan.orders.services import fulfilment, refunds
+from gannan.orders.services.batch_flow import batches_by_product
 from gannan.platform import services
 from gannan.platform.auth import require_user
 from gannan.platform.errors import ProblemError
@@ -107,15 +108,11 @@ def order(seller_order_id: int, status: int = 200, **context):
 def _batches(part: SellerOrder) -> dict[int, list[TraceBatch]]:
     """Per line of a product with batches, the batches it may be packed from (newest
     first, none recalled): the ship form asks only when there is more than one."""
-    products = {line.product_id for line in part.lines}
-    shippable: dict[int, list[TraceBatch]] = {}
-    for batch in db.session.scalars(
-            db.select(TraceBatch).where(TraceBatch.product_id.in_(products),
-                                        TraceBatch.recalled_at.is_(None))
-            .order_by(TraceBatch.id.desc())):
-        shippable.setdefault(batch.product_id, []).append(batch)
+    shippable = {product_id: [b for b in batches if b.recalled_at is None]
+                 for product_id, batches in batches_by_product(
+                     {line.product_id for line in part.lines}).items()}
     return {line.id: shippable[line.product_id] for line in part.lines
-            if line.product_id in shippable}
+            if shippable.get(line.product_id)}
 
 
 def _shipped_from(part: SellerOrder) -> dict[int, TraceBatch]:
