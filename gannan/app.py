@@ -16,7 +16,7 @@ from flask import Flask
 
 from gannan import catalog, money, orders, platform, reporting, web
 from gannan.platform.celery_app import celery_init_app
-from gannan.platform.config import settings_from_env
+from gannan.platform.config import engine_options, settings_from_env
 from gannan.platform.jsonbody import BoundedJSONProvider
 
 #: Each domain's ``init_app``, in the order of the floors; the pages sit on top.
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         celery_overrides = config.get("CELERY", {})
         app.config.update({k: v for k, v in config.items() if k != "CELERY"})
         app.config["CELERY"] = {**app.config["CELERY"], **celery_overrides}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.json = BoundedJSONProvider(app)  # request bodies within limits (platform/jsonbody)
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -81,15 +81,17 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def engine_options(database_url: str) -> dict[str, Any]:
-    """SQLAlchemy's pool: every connection is pinged when checked out (a database restart
-    costs no request); on a server database, ``DATABASE_POOL_SIZE`` connections (default
-    10) stay open per process.  Each gunicorn thread holds one through its request, and a
-    pool smaller than the threads closes the extra connections as they come back and
-    opens new ones (a PostgreSQL backend each) under load; SQLAlchemy's default is 5."""
-    options: dict[str, Any] = {"pool_pre_ping": True}
-    if not database_url.startswith("sqlite"):
-        options["pool_size"] = _env_int("DATABASE_POOL_SIZE", 10)
+def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
+    """SQLAlchemy's engine options for the database the settings finally name (tests put
+    their own on top of the environment's): every connection is pinged when checked out
+    (a database restart costs no request); on a server database the pool keeps
+    ``DATABASE_POOL_SIZE`` connections per process (default 10).  Each gunicorn thread
+    holds one through its request, and a pool smaller than the threads closes the extra
+    connections as they come back and opens new ones (a PostgreSQL backend each) under
+    load; SQLAlchemy's default is 5.  SQLite keeps the pool Flask-SQLAlchemy gives it."""
+    options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
+    if not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+        options.setdefault("pool_size", settings["DATABASE_POOL_SIZE"])
     return options
 
 
@@ -114,7 +116,8 @@ def settings_from_env(instance_path: str) -> dict[str, Any]:
         "GANNAN_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _dev_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "DATABASE_POOL_SIZE": _env_int("DATABASE_POOL_SIZE", 10),
         # Request bodies above this size get a 413 before any parsing.
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 1024 * 1024),
         "ACCESS_TOKEN_TTL_SECONDS": _env_int("ACCESS_TOKEN_TTL_SECONDS", 3600),

@@ -54,13 +54,15 @@ def test_database_url_normalisation(url, expected):
 def test_a_server_database_keeps_a_connection_per_thread(monkeypatch, tmp_path):
     """gunicorn's threads each hold a connection through a request: the pool keeps 10 per
     process (SQLAlchemy's 5 made a server with 8 threads open and close connections
-    under load), or DATABASE_POOL_SIZE; SQLite keeps its own pool."""
+    under load), or DATABASE_POOL_SIZE; SQLite keeps its own pool, whatever the
+    environment names (a test's SQLite database on top of a PostgreSQL DATABASE_URL)."""
     monkeypatch.delenv("DATABASE_POOL_SIZE", raising=False)
     monkeypatch.setenv("DATABASE_URL", "postgresql://u:p@db.example/gannan")
-    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
+    assert create_app().config["SQLALCHEMY_ENGINE_OPTIONS"] == {
         "pool_pre_ping": True, "pool_size": 10}
     monkeypatch.setenv("DATABASE_POOL_SIZE", "24")
-    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 24
+    assert create_app().config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 24
+    on_sqlite = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    assert on_sqlite.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
     monkeypatch.delenv("DATABASE_URL")
-    assert settings_from_env(str(tmp_path))["SQLALCHEMY_ENGINE_OPTIONS"] == {
-        "pool_pre_ping": True}
+    assert create_app().config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
