@@ -25,6 +25,8 @@ from flask import Response, current_app
 from flask.json.provider import DefaultJSONProvider
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
+from webargs.multidictproxy import MultiDictProxy
+from werkzeug.datastructures import MultiDict
 
 from gannan.platform.errors import PlatformErrorCode
 from gannan.platform.errors import ProblemError
@@ -157,6 +159,18 @@ def plain_response(body: Any) -> Response:
     return app.response_class(data + b"\n", mimetype=provider.mimetype)
 
 
+class _MultiDictProxy(MultiDictProxy):
+    """webargs' proxy of a query string or a form, answering a name the request does not
+    send without asking the multidict: werkzeug's ``MultiDict.get`` makes (and catches) a
+    ``BadRequestKeyError``, an HTTP exception, for every missing name, and the schema
+    looks up each of its fields (a search has eleven, of which a request sends a few)."""
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self.data:
+            return core.missing
+        return super().__getitem__(key)
+
+
 class BoundedJSONParser(FlaskParser):
     """webargs' Flask parser, reading bodies with :func:`loads`."""
 
@@ -164,6 +178,11 @@ class BoundedJSONParser(FlaskParser):
         if not is_json_request(req):
             return core.missing
         return loads(req.get_data(cache=True))
+
+    def _makeproxy(self, multidict, schema, *, cls=MultiDictProxy):
+        if cls is MultiDictProxy and isinstance(multidict, MultiDict):
+            cls = _MultiDictProxy
+        return super()._makeproxy(multidict, schema, cls=cls)
 
 
 class Blueprint(flask_smorest.Blueprint):

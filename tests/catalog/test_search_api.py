@@ -186,6 +186,34 @@ def test_an_empty_page_reads_no_product(client, catalogue, count_queries):
     assert statements == []
 
 
+def test_a_summary_writes_cold_chain_as_a_boolean(client, catalogue):
+    """The driver's value comes back unconverted (0 or 1 on SQLite); the page shows the
+    boolean the schema dumps, which a dict comparison (1 == True) would not tell."""
+    oil = catalogue["camellia_oil"]
+    oil.cold_chain = True
+    db.session.commit()
+    items = {item["id"]: item for item in search(client)["items"]}
+    assert items[oil.id]["cold_chain"] is True
+    assert items[catalogue["black_tea"].id]["cold_chain"] is False
+    page = client.get("/api/v1/products").get_data(as_text=True)
+    assert page.count('"cold_chain":true') == 1 and page.count('"cold_chain":false') == 4
+
+
+def test_summaries_read_in_a_transaction_see_its_writes(catalogue):
+    """Inside a transaction (a page that wrote something) the cards are read on its
+    connection; outside one, on a connection of their own, which sees what is committed."""
+    from gannan.catalog.services.products import product_summaries
+
+    oil = catalogue["camellia_oil"]
+    oil.skus[0].price_fen = 100
+    db.session.flush()
+    assert db.session().in_transaction()
+    assert product_summaries([oil.id])[0]["min_price_fen"] == 100
+    db.session.rollback()
+    assert not db.session().in_transaction()
+    assert [item["min_price_fen"] for item in product_summaries([oil.id])] == [39800]
+
+
 def test_a_summary_shows_what_the_product_schema_shows(client, catalogue, seller):
     """The summaries read as columns serialise exactly as the products themselves do."""
     from datetime import date, timedelta

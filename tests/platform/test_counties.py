@@ -119,10 +119,12 @@ def test_the_list_answers_with_exactly_these_headers(client):
 def test_the_list_skips_the_limiter_and_limited_routes_are_still_checked(app, client,
                                                                          monkeypatch):
     """The limiter's request filter exempts the counties before its bookkeeping: no limit
-    is resolved for them.  A route with no limit of its own resolves none either, until
-    the app sets a limit outside the views (a default limit here); a limited view (the
-    token endpoint) always resolves its own."""
+    is resolved for them, while any other route has its limits resolved, checked and
+    counted as soon as one can apply to it (here a default limit).  As long as none can
+    (the app configures no application-wide, default or blueprint limit), there is
+    nothing to resolve before the view either."""
     from flask_limiter import Limit
+    from flask_limiter.util import get_remote_address
 
     from gannan.platform.extensions import limiter
 
@@ -132,18 +134,18 @@ def test_the_list_skips_the_limiter_and_limited_routes_are_still_checked(app, cl
                         lambda *args, **kwargs: resolved.append(args[1])
                         or resolve(*args, **kwargs))
     assert client.get("/api/v1/counties").status_code == 200
+    plain = client.get("/api/v1/categories")
+    assert plain.status_code == 200 and "X-RateLimit-Limit" not in plain.headers
     assert resolved == []
-    assert client.get("/api/v1/categories").status_code == 200
-    assert resolved == []
-    token = client.post("/api/v1/auth/token", json={"email": "nobody@example.cn",
-                                                    "password": "x"})
-    assert token.status_code == 401 and int(token.headers["X-RateLimit-Limit"]) > 0
-    assert resolved and all(endpoint.startswith("auth.") for endpoint in resolved)
-    resolved.clear()
-    monkeypatch.setattr(limiter.limit_manager, "_default_limits",
-                        [Limit("1000 per minute", key_function=lambda: "k").bind(limiter)])
-    assert client.get("/api/v1/categories").status_code == 200
-    assert len(resolved) == 1 and resolved[0].startswith("categories.")
+
+    default = Limit("5/minute", key_function=get_remote_address).bind(limiter)
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [default])
+    limited = [client.get("/api/v1/categories") for _ in range(2)]
+    assert [r.status_code for r in limited] == [200, 200]
+    assert [(r.headers["X-RateLimit-Limit"], r.headers["X-RateLimit-Remaining"])
+            for r in limited] == [("5", "4"), ("5", "3")]
+    assert client.get("/api/v1/counties").status_code == 200
+    assert len(resolved) == 2 and all(name.startswith("categories.") for name in resolved)
 
 
 def test_the_limiter_makes_no_context_for_the_list_and_still_answers_limited_routes(app):
@@ -156,6 +158,9 @@ def test_the_limiter_makes_no_context_for_the_list_and_still_answers_limited_rou
 
     for name in ("_Limiter__check_conditional_deductions", "_Limiter__release_context"):
         assert callable(getattr(Limiter, name, None)), name
+    assert limiter._storage_dead is False
+    for name in ("_application_limits", "_default_limits", "_blueprint_limits"):
+        assert getattr(limiter.limit_manager, name) in ([], {}), name
     hooks = [getattr(hook, "func", hook) for hook in app.after_request_funcs[None]]
     assert Limiter._Limiter__inject_headers in hooks
     with app.test_request_context("/api/v1/counties"):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import Integer, String, Update, bindparam, case, func, type_coerce, update
+from sqlalchemy.engine import Connection, Dialect, Row
 
 from gannan.catalog.categories import require_category
 from gannan.catalog.errors import CatalogErrorCode
@@ -290,6 +291,44 @@ def _summary_statement():
         .where(Product.id.in_(bindparam("ids", expanding=True))))
 
 
+@lru_cache(maxsize=256)  # a dialect or two, times the page sizes a search asks for
+def _summary_sql(dialect: Dialect, size: int) -> tuple[str, Callable[[date, list[int]], Any]]:
+    """:func:`_summary_statement` compiled for ``dialect`` with its ``IN`` list expanded
+    for ``size`` ids, and a function making the driver's parameters from ``today`` and
+    the ids: what SQLAlchemy's execute does on every call (expanding the list, processing
+    each value), done once.  The constant parameters (the JSON path of the image) are
+    processed here; ``today`` and the ids by their types' processors on each call."""
+    compiled = _summary_statement().compile(dialect=dialect)
+    state = compiled.construct_expanded_state({"ids": [0] * size, "today": date.min})
+
+    def processor(name: str):
+        bind = compiled.binds[name if name in compiled.binds else "ids"]  # ids_1, ...: the list
+        return bind.type.dialect_impl(dialect).bind_processor(dialect)
+
+    names = list(state.positiontup) if compiled.positional else list(state.parameters)
+    id_names = [name for name in state.parameters if name not in compiled.binds]
+    fixed = {}
+    for name, value in state.parameters.items():
+        if name != "today" and name not in id_names:
+            convert = processor(name)
+            fixed[name] = convert(value) if convert else value
+    today_converter = processor("today")
+    id_converter = processor(id_names[0])
+
+    def parameters(today: date, ids: list[int]) -> Any:
+        values = dict(fixed)
+        values["today"] = today_converter(today) if today_converter else today
+        values.update(zip(id_names, map(id_converter, ids) if id_converter else ids))
+        return tuple(values[name] for name in names) if compiled.positional else values
+
+    return state.statement, parameters
+
+
+def _summary_rows(connection: Connection, ids: list[int]) -> list[Row]:
+    sql, parameters = _summary_sql(connection.dialect, len(ids))
+    return connection.exec_driver_sql(sql, parameters(shanghai_today(), ids)).fetchall()
+
+
 def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
     """The products in ``ids`` as a search result shows them (``ProductSummarySchema``, as
     it dumps them), in that order (a search's ranking).
@@ -298,13 +337,21 @@ def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
     county, their SKUs' cheapest price and stock and the kinds of their certificates
     valid today as subqueries.  No ORM object is built and nothing is serialised twice:
     a page of 20 used to load ~110 objects for marshmallow to read a dozen columns.
-    The statement runs on the session's connection (Core: no ORM result layer) and its
-    rows are unpacked as tuples: on a search page this was most of the view's own time.
+    The statement is SQL compiled once per page size (:func:`_summary_sql`; still one
+    statement, which the engine's events see), run on the session's connection when the
+    session is in a transaction (so it sees what that transaction wrote), otherwise on a
+    connection of its own (beginning and closing a session cost a search page as much as
+    the statement's own execution in SQLAlchemy); its rows are unpacked as tuples.
+    The driver's values come back unconverted: every column is already what the page
+    shows except ``cold_chain``, an integer on SQLite, made a ``bool`` here.
     """
     if not ids:
         return []
-    rows = db.session.connection().execute(_summary_statement(),
-                                           {"ids": ids, "today": shanghai_today()})
+    if db.session.registry.has() and db.session().in_transaction():
+        rows = _summary_rows(db.session.connection(), ids)  # what this transaction sees
+    else:  # a search page: a connection of its own, not a session begun and closed for it
+        with db.engine.connect() as connection:
+            rows = _summary_rows(connection, ids)
     found = {}
     for (product_id, title, status, seller_id, seller_name, seller_county, slug,
          category_name, code, county_name, pinyin, kind, regional_brand, image, cheapest,
@@ -322,7 +369,7 @@ def product_summaries(ids: list[int]) -> list[dict[str, Any]]:
             "image": image,
             "min_price_fen": cheapest,
             "sold_out": not (most and most > 0),
-            "cold_chain": cold_chain,
+            "cold_chain": bool(cold_chain),
             "certifications": sorted(set(certifications.split())) if certifications else [],
             "rating": mean_rating(rating_sum, rating_count),
             "rating_count": rating_count,
