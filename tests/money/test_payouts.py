@@ -227,19 +227,24 @@ def test_the_sweep_task_finds_stuck_payouts_and_a_slow_first_process_books_nothi
         entry["task"] for entry in app.extensions["celery"].conf.beat_schedule.values()}
 
 
-def test_a_stuck_payout_stripe_cannot_answer_for_is_left_retryable(
-        stripe_on, app, client, shopper, market, seller, owner, admin, monkeypatch):
-    payout = stuck_payout(client, shopper, market, seller, owner)
-    statement_id = payout.statement_id
+def failed_by_the_sweep(app, payout, monkeypatch) -> Payout:
+    """The stuck ``payout`` swept while Stripe cannot be asked: back to "failed"."""
 
     def down(*args):
         raise gateway.PayoutProviderError("Stripe is down")
 
-    monkeypatch.setattr(gateway, "find_transfer", down)
-    later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
-    failed = payouts.resolve_stuck(statement_id, later)
+    with monkeypatch.context() as patched:
+        patched.setattr(gateway, "find_transfer", down)
+        later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
+        return payouts.resolve_stuck(payout.statement_id, later)
+
+
+def test_a_stuck_payout_stripe_cannot_answer_for_is_left_retryable(
+        stripe_on, app, client, shopper, market, seller, owner, admin, monkeypatch):
+    payout = stuck_payout(client, shopper, market, seller, owner)
+    statement_id = payout.statement_id
+    failed = failed_by_the_sweep(app, payout, monkeypatch)
     assert failed.status.value == "failed" and "Stripe is down" in failed.last_error
-    monkeypatch.undo()
     calls = spy_stripe(monkeypatch)
     paid = client.post(f"/api/v1/admin/statements/{statement_id}/pay", headers=bearer(admin))
     assert paid.status_code == 200, paid.get_json()
@@ -256,14 +261,7 @@ def test_a_retried_payout_records_the_transfer_stripe_already_made(
     transfer by its group and records it instead of paying the seller twice."""
     payout = stuck_payout(client, shopper, market, seller, owner)
     statement_id = payout.statement_id
-
-    def down(*args):
-        raise gateway.PayoutProviderError("Stripe is down")
-
-    monkeypatch.setattr(gateway, "find_transfer", down)
-    later = utcnow() + (app.config["MONEY_PAYOUT_STUCK_MINUTES"] + 1) * MINUTE
-    assert payouts.resolve_stuck(statement_id, later).status.value == "failed"
-    monkeypatch.undo()
+    assert failed_by_the_sweep(app, payout, monkeypatch).status.value == "failed"
     calls = spy_stripe(monkeypatch)
     monkeypatch.setattr(gateway, "find_transfer",
                         lambda found_for: calls.append(("find", found_for)) or "tr_made_before")

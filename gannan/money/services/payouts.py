@@ -126,11 +126,8 @@ def pay_statement(statement_id: int, actor_id: int | None = None) -> Payout:
     attempt = _claim(payout)
     try:
         # A retry may come days after an attempt that reached Stripe but failed on our
-        # side; Stripe forgets idempotency keys after 24 hours, so a retry first looks
-        # for the transfer already made (by its group and metadata).
-        transfer_id = (attempt > 1 and gateway.find_transfer(statement_id)) \
-            or gateway.create_transfer(statement_id, payout.stripe_account_id,
-                                       payout.amount_fen)
+        # side, when Stripe no longer knows the idempotency key.
+        transfer_id = _transfer(payout, look_first=attempt > 1)
     except gateway.PayoutProviderError as exc:
         db.session.execute(
             update(Payout).where(Payout.statement_id == statement_id,
@@ -140,6 +137,15 @@ def pay_statement(statement_id: int, actor_id: int | None = None) -> Payout:
         db.session.commit()
         raise
     return _book(payout, actor_id, stripe_transfer_id=transfer_id)
+
+
+def _transfer(payout: Payout, look_first: bool) -> str:
+    """The statement's transfer: when an earlier attempt may have reached Stripe, the
+    one Stripe already made (found by its group and metadata: Stripe forgets idempotency
+    keys after 24 hours), else a new one under the statement's idempotency key."""
+    return (look_first and gateway.find_transfer(payout.statement_id)) \
+        or gateway.create_transfer(payout.statement_id, payout.stripe_account_id,
+                                   payout.amount_fen)
 
 
 def mark_paid(statement_id: int, actor_id: int, reference: str) -> Payout:
@@ -185,8 +191,7 @@ def resolve_stuck(statement_id: int, now: datetime | None = None) -> Payout | No
     payout = payout_or_404(statement_id)
     db.session.refresh(payout)
     try:
-        transfer_id = gateway.find_transfer(statement_id) or gateway.create_transfer(
-            statement_id, payout.stripe_account_id, payout.amount_fen)
+        transfer_id = _transfer(payout, look_first=True)
     except gateway.PayoutProviderError as exc:
         db.session.execute(
             update(Payout).where(Payout.statement_id == statement_id,
