@@ -52,7 +52,6 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR",
 os.environ.setdefault("LOG_FORMAT", "json")
 
 
-
 class AppLogsRequests(glogging.Logger):
     """gunicorn's logger without its access line.  The app logs every request itself,
     with its request id; with ``logconfig_dict`` set, gunicorn would still build each

@@ -48,11 +48,11 @@ class CookieSessionInterface(SecureCookieSessionInterface):
     Under ``/api/`` (but for its index page) the cookie is not read: a browser's session
     cookie neither costs an unsigning nor comes back refreshed (``Set-Cookie``,
     ``Vary: Cookie``) on an API answer, which would also mark a public, cacheable answer
-    such as the county list as personal.  On the pages, Flask builds a signing serializer on every request
-    before it looks for the cookie, and reads seven cookie settings after it: without
-    the cookie the session is a fresh empty one (what Flask returns then), and a session
-    nothing read or changed is saved as Flask saves it (no cookie, no ``Vary``) without
-    them.  Everything else is Flask's own code."""
+    such as the county list as personal.  On the pages, Flask builds a signing
+    serializer on every request before it looks for the cookie, and reads seven cookie
+    settings after it: without the cookie the session is a fresh empty one (what Flask
+    returns then), and a session nothing read or changed is saved as Flask saves it (no
+    cookie, no ``Vary``) without them.  Everything else is Flask's own code."""
 
     def open_session(self, app: Flask, request):
         path = request.path
