@@ -83,15 +83,23 @@ def normalise_database_url(url: str) -> str:
 
 def engine_options(settings: dict[str, Any]) -> dict[str, Any]:
     """SQLAlchemy's engine options for the database the settings finally name (tests put
-    their own on top of the environment's): every connection is pinged when checked out
-    (a database restart costs no request); on a server database the pool keeps
-    ``DATABASE_POOL_SIZE`` connections per process (default 10).  Each gunicorn thread
-    holds one through its request, and a pool smaller than the threads closes the extra
-    connections as they come back and opens new ones (a PostgreSQL backend each) under
-    load; SQLAlchemy's default is 5.  SQLite keeps the pool Flask-SQLAlchemy gives it."""
+    their own on top of the environment's): every connection is checked when the pool
+    hands it out (a database restart costs no request); on a server database the pool
+    keeps ``DATABASE_POOL_SIZE`` connections per process (default 10).  Each gunicorn
+    thread holds one through its request, and a pool smaller than the threads closes
+    the extra connections as they come back and opens new ones (a PostgreSQL backend
+    each) under load; SQLAlchemy's default is 5.  SQLite keeps the pool
+    Flask-SQLAlchemy gives it.
+
+    On PostgreSQL the check is the transaction's BEGIN, sent at checkout
+    (:func:`gannan.platform.extensions._begin_on_checkout`), so the ``SELECT 1`` of
+    ``pool_pre_ping`` would be a round trip for nothing."""
     options = dict(settings["SQLALCHEMY_ENGINE_OPTIONS"])
-    if not str(settings["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite"):
+    url = str(settings["SQLALCHEMY_DATABASE_URI"])
+    if not url.startswith("sqlite"):
         options.setdefault("pool_size", settings["DATABASE_POOL_SIZE"])
+    if url.startswith("postgresql+psycopg:"):
+        options.pop("pool_pre_ping", None)
     return options
 
 

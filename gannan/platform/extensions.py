@@ -15,7 +15,9 @@ from marshmallow import Schema, fields
 from psycopg import pq
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import Pool
 from werkzeug.routing import IntegerConverter
 
 # Stable constraint names, so Alembic revisions work the same on SQLite and PostgreSQL.
@@ -172,6 +174,39 @@ class PreparedKeepingConnection(psycopg.Connection):
             result = self.pgconn.exec_(b"ROLLBACK")
         if result.status != pq.ExecStatus.COMMAND_OK:
             super().rollback()
+
+
+    def begin_on_checkout(self) -> bool:
+        """BEGIN now, through libpq, and tell whether the server answered.
+
+        psycopg starts a transaction with a BEGIN of its own, a round trip before the
+        first statement, unless one is already open; the pool's liveness check
+        (``pool_pre_ping``) was one more, a ``SELECT 1``.  Sent when the pool hands
+        the connection out, this BEGIN is both: the first statement runs in it, and a
+        connection the server dropped (a restart, a failover) fails here, before any
+        request uses it.  An autocommit connection, one already in a transaction or one
+        with an isolation level of its own is left as it is (psycopg's BEGIN would
+        name the level).
+        """
+        if self.autocommit or self.pgconn.transaction_status != pq.TransactionStatus.IDLE \
+                or (self.isolation_level, self.read_only, self.deferrable) != (None, None, None):
+            return True
+        try:
+            with self.lock:
+                result = self.pgconn.exec_(b"BEGIN")
+        except psycopg.Error:
+            return False
+        return result.status == pq.ExecStatus.COMMAND_OK
+
+
+@event.listens_for(Pool, "checkout")
+def _begin_on_checkout(dbapi_connection, connection_record, connection_proxy) -> None:
+    """A PostgreSQL connection checked out of a pool starts its transaction at once,
+    which also proves it alive; a dead one invalidates the pool (as a failed pre-ping
+    does) and the pool hands out a new connection."""
+    if isinstance(dbapi_connection, PreparedKeepingConnection) \
+            and not dbapi_connection.begin_on_checkout():
+        raise InvalidatePoolError("the server did not answer BEGIN on checkout")
 
 
 @event.listens_for(Engine, "do_connect")

@@ -3,7 +3,8 @@
 A database connection cut mid-request (a failover, ``pg_terminate_backend``, a
 restart) or a broker that is down are outages, not bugs: the client is told to retry
 (``Retry-After``) and nothing the request started is kept, because the transaction
-is rolled back.  The next request gets a fresh connection (``pool_pre_ping``).
+is rolled back.  The next request gets a fresh connection (checked at checkout: on
+PostgreSQL by the BEGIN sent then, elsewhere by ``pool_pre_ping``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """PostgreSQL connections are terminated under load (a failover, an admin's
 pg_terminate_backend): requests caught in it get a 503, later ones succeed on fresh
-connections (pool_pre_ping), and no order is half-written."""
+connections (the pool checks each one as it hands it out), and no order is half-written."""
 
 from __future__ import annotations
 

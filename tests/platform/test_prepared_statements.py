@@ -1,6 +1,9 @@
 """psycopg's prepared statements outlive a rollback on the app's PostgreSQL connections
 (issue 10: every read-only or refused request ended in a rollback, which made psycopg
-forget them, so PostgreSQL planned every query of every request again)."""
+forget them, so PostgreSQL planned every query of every request again), and a connection
+the pool hands out has begun its transaction, which is also its liveness check."""
+
+import time
 
 import psycopg
 import pytest
@@ -58,3 +61,55 @@ def test_a_rollback_on_a_dead_connection_raises_as_psycopg_does(engine):
                 connection.execute("SELECT 1")
     finally:
         raw.invalidate()
+
+
+# The pool's liveness check is the transaction's BEGIN, sent at checkout (one round trip
+# where pool_pre_ping's SELECT 1 and psycopg's own BEGIN made two).
+
+
+def test_a_checked_out_connection_is_already_in_its_transaction(engine):
+    """The transaction began when the pool handed the connection out, not at the first
+    statement: now() (the transaction's start) is before the statement's own time."""
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+        time.sleep(0.05)
+        waited = conn.execute(sa.text(
+            "SELECT extract(epoch FROM statement_timestamp() - now())")).scalar()
+        assert waited >= 0.05
+        conn.rollback()
+        assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    with engine.connect() as conn:  # checked out again: a new transaction, BEGIN again
+        assert conn.connection.dbapi_connection.info.transaction_status \
+            == psycopg.pq.TransactionStatus.INTRANS
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_at_checkout(engine):
+    with engine.connect() as conn:
+        pid = conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+    # checked back in; the server drops it (a restart, a failover, an admin)
+    killer = sa.create_engine(engine.url, poolclass=sa.pool.NullPool)
+    with killer.begin() as other:
+        assert other.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+    killer.dispose()
+    for _ in range(50):  # the backend may take a moment to go
+        with engine.connect() as probe:
+            if probe.connection.dbapi_connection.info.backend_pid != pid:
+                break
+        time.sleep(0.02)
+    with engine.connect() as conn:  # no error reaches the caller: a new connection
+        assert conn.execute(sa.text("SELECT pg_backend_pid()")).scalar() != pid
+        assert conn.execute(QUERY, {"name": "pg_class"}).scalar() == 1
+
+
+def test_an_autocommit_connection_gets_no_begin():
+    engine = sa.create_engine(normalise_database_url(need_postgres()),
+                              isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+            assert conn.execute(sa.text("SELECT 1")).scalar() == 1
+            assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    finally:
+        engine.dispose()
