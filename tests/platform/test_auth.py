@@ -1,10 +1,12 @@
 """Accounts: register, token, /me; argon2 hashes, expiring tokens, login rate limits."""
 
+import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
 
+from gannan.platform import auth
 from gannan.platform.extensions import db
 from gannan.platform.models import User
 from tests.factories import PASSWORD, UserFactory
@@ -98,6 +100,27 @@ def test_expired_token_is_refused(app, client):
     token = _token(app, user.id, exp=past)
     response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert_problem(response, 401, "token_expired")
+
+
+def test_a_token_accepted_before_is_refused_once_it_expires(app, client, monkeypatch):
+    """The token's checked claims are remembered between requests; its expiry is not."""
+    user = UserFactory()
+    token = _token(app, user.id)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    later = time.time() + 5 * 60 + 1
+    monkeypatch.setattr(auth, "_now", lambda: later)
+    assert_problem(client.get("/api/v1/me", headers=headers), 401, "token_expired")
+
+
+def test_a_remembered_token_names_no_one_once_the_account_is_deactivated(app, client):
+    user = UserFactory()
+    headers = {"Authorization": f"Bearer {_token(app, user.id)}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    user.is_active = False
+    db.session.commit()
+    assert_problem(client.get("/api/v1/me", headers=headers), 401, "invalid_token")
 
 
 def test_token_signed_with_another_key_is_refused(client):
