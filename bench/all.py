@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--es-products", type=int, default=20_000)
     parser.add_argument("--sqlite-products", type=int, default=100_000)
-    parser.add_argument("--report-rows", type=int, default=200_000)
+    parser.add_argument("--report-rows", type=int, default=1_000_000,
+                        help="ledger rows of the report database (default 1,000,000: the issue's size)")
     parser.add_argument("--duration", type=float, default=8.0,
                         help="seconds per load round (default 8)")
     parser.add_argument("--iterations", type=int, default=40,
