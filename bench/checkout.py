@@ -35,10 +35,10 @@ any verification failed.  Everything goes to 127.0.0.1 only.
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import queue
+import socket
 import statistics
 import subprocess
 import sys
@@ -247,22 +247,38 @@ def call(base_url: str, method: str, path: str, token: str, body: dict[str, Any]
                "Connection": "close"}
     if key:
         headers["Idempotency-Key"] = key
+    payload = json.dumps(body).encode()
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    message = (f"{method} {path} HTTP/1.1\r\nHost: {HOST}:{port}\r\n{head}"
+               f"Content-Length: {len(payload)}\r\n\r\n").encode() + payload
     started = time.perf_counter()
-    conn = http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT)
-    try:
-        conn.request(method, path, body=json.dumps(body).encode(), headers=headers)
-        resp = conn.getresponse()
-        raw = resp.read()
-    finally:
-        conn.close()
+    with socket.create_connection((HOST, port), timeout=REQUEST_TIMEOUT) as sock:
+        sock.sendall(message)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
     seconds = time.perf_counter() - started
+    status, raw = _parse_response(b"".join(chunks))
     try:
         data = json.loads(raw)
     except ValueError:
         data = {}
     data = data if isinstance(data, dict) else {}
-    return Reply(resp.status, data.get("code"), data.get("id") if resp.status < 300 else None,
-                 seconds)
+    return Reply(status, data.get("code"), data.get("id") if status < 300 else None, seconds)
+
+
+def _parse_response(raw: bytes) -> tuple[int, bytes]:
+    """The status and body of a whole HTTP/1.1 response read to the server's close."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    status_line, *header_lines = head.split(b"\r\n")
+    parts = status_line.split(b" ", 2)
+    if len(parts) < 2 or not parts[0].startswith(b"HTTP/1.") or not parts[1].isdigit():
+        raise BenchError(f"not an HTTP response: {raw[:80]!r}")
+    for line in header_lines:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"transfer-encoding" and b"chunked" in value.lower():
+            raise BenchError("a chunked response: this client reads Content-Length bodies only")
+    return int(parts[1]), body
 
 
 def checkout(base_url: str, token: str, payment_method: str) -> Reply:
