@@ -175,7 +175,6 @@ class PreparedKeepingConnection(psycopg.Connection):
         if result.status != pq.ExecStatus.COMMAND_OK:
             super().rollback()
 
-
     def begin_on_checkout(self) -> bool:
         """BEGIN now, through libpq, and tell whether the server answered.
 
