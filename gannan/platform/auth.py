@@ -67,8 +67,7 @@ def issue_token(user: User) -> tuple[str, int]:
 def _user_from_token(token: str) -> User:
     user_id, expires = _verified(token, current_app.config["SECRET_KEY"])
     if expires <= _now():
-        raise AuthenticationRequired("The access token has expired.",
-                                     code=PlatformErrorCode.TOKEN_EXPIRED)
+        raise _expired()
     user = db.session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         raise AuthenticationRequired("The account is not active.",
@@ -78,6 +77,11 @@ def _user_from_token(token: str) -> User:
 
 def _now() -> float:
     return time.time()
+
+
+def _expired() -> AuthenticationRequired:
+    return AuthenticationRequired("The access token has expired.",
+                                  code=PlatformErrorCode.TOKEN_EXPIRED)
 
 
 @lru_cache(maxsize=4096)
@@ -97,8 +101,7 @@ def _verified(token: str, secret: str) -> tuple[int | None, float]:
             options={"require": ["sub", "exp", "iat"]},
         )
     except jwt.ExpiredSignatureError as exc:
-        raise AuthenticationRequired("The access token has expired.",
-                                     code=PlatformErrorCode.TOKEN_EXPIRED) from exc
+        raise _expired() from exc
     except jwt.InvalidTokenError as exc:
         raise AuthenticationRequired("The access token is not valid.", code=PlatformErrorCode.INVALID_TOKEN) from exc
     return parse_id(claims["sub"]), claims["exp"]  # a subject not one of our ids: no one
