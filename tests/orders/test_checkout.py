@@ -6,8 +6,9 @@ import uuid
 import pytest
 
 from gannan.catalog.models import ProductStatus, Sku
-from gannan.orders.models import Order, SellerOrder
+from gannan.orders.models import Order, SellerOrder, SellerOrderEvent
 from gannan.platform.extensions import db
+from gannan.platform.types import SHANGHAI
 from tests.factories import ProductFactory, UserFactory
 from tests.helpers import add_to_cart, ADDRESS, assert_problem, bearer, checkout, sku_id
 
@@ -261,3 +262,46 @@ def test_stock_sold_between_the_cart_read_and_the_reservation_undoes_the_order(
     assert db.session.scalar(db.select(db.func.count()).select_from(Order)) == 0
     assert db.session.scalar(db.select(db.func.count()).select_from(SellerOrder)) == 0
     assert len(client.get("/api/v1/cart", headers=bearer(shopper)).get_json()["items"]) == 2
+
+
+def test_the_order_read_back_is_the_one_the_checkout_answered(client, shopper, market):
+    """On PostgreSQL the order, its parts, the cart's emptying and the stock are written
+    by one statement, on SQLite one per table: read back from the database, the order
+    is the checkout's answer either way, with its history and a number built from the
+    day in Shanghai and the id."""
+    add_to_cart(client, shopper, market["orange"], 2)
+    add_to_cart(client, shopper, market["oil"], 1)
+    answered = checkout(client, shopper).get_json()
+    db.session.expire_all()
+    stored = db.session.get(Order, answered["id"])
+    day = f"{stored.created_at.astimezone(SHANGHAI):%Y%m%d}"
+    assert answered["number"] == stored.number == f"GN{day}{stored.id:07d}"
+    read = client.get(f"/api/v1/orders/{answered['id']}", headers=bearer(shopper))
+    assert read.status_code == 200 and read.get_json() == answered
+    events = db.session.scalars(db.select(SellerOrderEvent.seller_order_id)
+                                .where(SellerOrderEvent.to_status == "pending_payment",
+                                       SellerOrderEvent.note == "checkout")).all()
+    assert sorted(events) == sorted(so["id"] for so in answered["seller_orders"])
+    assert stock(market["orange"]) == 48 and stock(market["oil"]) == 19
+    assert client.get("/api/v1/cart", headers=bearer(shopper)).get_json()["items"] == []
+
+
+def test_order_numbers_keep_every_digit_of_an_id_beyond_seven(client, shopper, market):
+    add_to_cart(client, shopper, market["oil"], 1)
+    first = checkout(client, shopper).get_json()
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(db.text("SELECT setval(pg_get_serial_sequence('orders', 'id'), "
+                                   "12345677)"))
+    else:  # SQLite gives the next row the highest id + 1
+        row = db.session.execute(db.select(Order.__table__)
+                                 .where(Order.id == first["id"])).mappings().one()
+        db.session.execute(db.insert(Order.__table__).values(
+            {**row, "id": 12345677, "number": "GN-elsewhere", "idempotency_key": "elsewhere"}))
+    db.session.commit()
+    add_to_cart(client, shopper, market["oil"], 1)
+    second = checkout(client, shopper, key="beyond-seven").get_json()
+    db.session.expire_all()
+    stored = db.session.get(Order, 12345678)
+    assert second["id"] == stored.id
+    assert second["number"] == stored.number \
+        == f"GN{stored.created_at.astimezone(SHANGHAI):%Y%m%d}12345678"
