@@ -26,7 +26,7 @@ from gannan.platform.errors import (
     PlatformErrorCode,
     ProblemError,
 )
-from gannan.platform.extensions import db
+from gannan.platform.extensions import PREPARE_AT_ONCE, db
 from gannan.platform.fields import parse_id
 from gannan.platform.models import MemberRole, Role, Seller, SellerMember, SellerStatus, User
 
@@ -68,7 +68,8 @@ def _user_from_token(token: str) -> User:
     user_id, expires = _verified(token, current_app.config["SECRET_KEY"])
     if expires <= _now():
         raise _expired()
-    user = db.session.get(User, user_id) if user_id is not None else None
+    user = db.session.get(User, user_id, execution_options=PREPARE_AT_ONCE) \
+        if user_id is not None else None
     if user is None or not user.is_active:
         raise AuthenticationRequired("The account is not active.",
                                      code=PlatformErrorCode.INVALID_TOKEN)

@@ -208,6 +208,28 @@ def _begin_on_checkout(dbapi_connection, connection_record, connection_proxy) ->
         raise InvalidatePoolError("the server did not answer BEGIN on checkout")
 
 
+# Execution option of the statements every request of a hot path runs (the account read,
+# the checkout's cart read and its writes): prepared on their first run on a connection.
+PREPARE_AT_ONCE = {"gannan_prepare": True}
+
+
+@event.listens_for(Engine, "do_execute")
+def _prepare_at_once(cursor, statement, parameters, context) -> bool | None:
+    """Run a statement marked :data:`PREPARE_AT_ONCE` with psycopg's ``prepare=True``.
+
+    psycopg prepares a query after its fifth run on a connection; until then PostgreSQL
+    plans it every time (the checkout's write, six CTEs, costs more to plan than to
+    run).  A pool holds its connections for a worker's life, but a gunicorn worker is
+    replaced every ~2,000 requests (``max_requests``) with new ones, and under load the
+    statements of a sale came around on each of 32 connections only one or two times a
+    second.  Others keep psycopg's threshold: a query run once (a report's) is not worth
+    preparing.  Returning None leaves the execution to the dialect, as for any other."""
+    if context.execution_options.get("gannan_prepare") and isinstance(cursor, psycopg.Cursor):
+        cursor.execute(statement, parameters, prepare=True)
+        return True
+    return None
+
+
 @event.listens_for(Engine, "do_connect")
 def _psycopg_keeps_prepared(dialect, connection_record, cargs, cparams):
     """PostgreSQL connections through psycopg are :class:`PreparedKeepingConnection`

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from gannan.platform.config import normalise_database_url
-from gannan.platform.extensions import PreparedKeepingConnection
+from gannan.platform.extensions import PREPARE_AT_ONCE, PreparedKeepingConnection
 from tests.services import need_postgres
 
 pytestmark = pytest.mark.postgres
@@ -113,3 +113,15 @@ def test_an_autocommit_connection_gets_no_begin():
             assert raw.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
     finally:
         engine.dispose()
+
+
+def test_a_statement_marked_prepare_at_once_is_prepared_on_its_first_run(engine):
+    """The hot paths' statements (the account, the checkout's cart read and write) skip
+    psycopg's five unprepared runs; any other statement still waits for them."""
+    with engine.connect() as conn:
+        conn.execute(QUERY, {"name": "pg_class"})
+        assert conn.execute(PREPARED).scalar() == 0
+        marked = QUERY.execution_options(**PREPARE_AT_ONCE)
+        assert conn.execute(marked, {"name": "pg_class"}).scalar() == 1
+        assert conn.execute(PREPARED).scalar() == 1
+        conn.rollback()

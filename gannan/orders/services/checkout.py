@@ -41,7 +41,7 @@ from gannan.orders.models import (
 from gannan.orders.queries import with_parts
 from gannan.orders.signals import order_placed
 from gannan.platform.errors import Conflict, ProblemError, ValidationFailed
-from gannan.platform.extensions import db
+from gannan.platform.extensions import PREPARE_AT_ONCE, db
 from gannan.platform.models import Seller, User
 from gannan.platform.types import SHANGHAI, utcnow
 
@@ -347,7 +347,7 @@ UNION ALL SELECT 'seller_order', parts.seller_id, parts.id FROM parts
 UNION ALL SELECT 'line', lines.sku_id, lines.id FROM lines
 UNION ALL SELECT 'event', events.seller_order_id, events.id FROM events
 UNION ALL SELECT 'stock', taken.id, taken.stock FROM taken
-""")
+""").execution_options(**PREPARE_AT_ONCE)
 
 
 @cache
@@ -399,6 +399,7 @@ def _cart_query() -> Select:
                            Product.origin_township, Product.agricultural, Product.cold_chain),
                  load_only(Seller.id, Seller.name, Seller.status))
         .order_by(CartItem.sku_id)
+        .execution_options(**PREPARE_AT_ONCE)
     )
 
 
