@@ -13,7 +13,8 @@
    despite the GIL, threads so a request waiting on the SKU's row lock (or on
    PostgreSQL's commit) does not idle its process; 32 transactions at once stays well
    inside PostgreSQL's default 100 connections, next to the baseline's 32.
-3. Contention, ``--rounds`` times after ``--warmup-rounds``: one SKU has ``--units`` in
+3. Contention, ``--rounds`` times after ``--warmup-rounds`` (more while the app's pools
+   still open connections, see :func:`contention`): one SKU has ``--units`` in
    stock and every shopper has one of it in the cart; all shoppers POST /checkout at
    once.  Exactly ``--units`` must get 201, the rest 409 ``out_of_stock``; the stock
    must end at 0 with exactly ``--units`` new orders.  In the same round a plain SQL
@@ -597,17 +598,37 @@ def server_env(workdir: Path, url: str, stripe: str | None) -> dict[str, str]:
     return gannan_env(workdir, **settings)
 
 
+def server_connections(conn: psycopg.Connection) -> int:
+    """The PostgreSQL sessions open on the database besides ``conn``: the app's pooled
+    connections between the rounds (the SQL loop's are closed by then)."""
+    return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = "
+                        "current_database() AND pid <> pg_backend_pid()").fetchone()[0]
+
+
 def contention(server: GunicornServer, args: argparse.Namespace,
                fixture: Fixture) -> list[dict[str, Any]]:
-    """Warm-up and measured rounds; each an API round then a plain SQL round."""
+    """Warm-up and measured rounds; each an API round then a plain SQL round.
+
+    The SQL loop opens its connections before it is timed; the app's pools open theirs
+    on demand, a few more each round until every thread has one (each a new PostgreSQL
+    backend, with its catalogue caches and prepared statements still to fill).  So the
+    warm-up goes on past ``--warmup-rounds`` while a round left more server connections
+    open than the one before, up to ``--max-warmup-rounds``: both sides are measured
+    with their connections open.  Once a round is measured, every later one is."""
     rounds = []
     with psycopg.connect(conninfo(args.database_url), autocommit=True) as conn:
-        for n in range(args.warmup_rounds + args.rounds):
+        opened, warmups = server_connections(conn), 0
+        while len(rounds) - warmups < args.rounds:
             api = api_round(server.base_url, conn, fixture, args.units)
+            before, opened = opened, server_connections(conn)
+            api["server_connections"] = opened
+            warmup = len(rounds) == warmups and (warmups < args.warmup_rounds or (
+                opened > before and warmups < args.max_warmup_rounds))
+            warmups += warmup
             sql = sql_round(args.database_url, conn, fixture.contended_sku, args.shoppers,
                             args.units, args.workers * args.threads)
-            rounds.append({"round": n + 1 - args.warmup_rounds, "warmup": n < args.warmup_rounds,
-                           "api": api, "sql": sql})
+            rounds.append({"round": 0 if warmup else len(rounds) + 1 - warmups,
+                           "warmup": warmup, "api": api, "sql": sql})
             print_round(rounds[-1])
     return rounds
 
@@ -634,8 +655,8 @@ def print_round(r: dict[str, Any]) -> None:
     ok = "ok" if not api["problems"] and not sql["problems"] else "FAILED"
     print(f"{label:<9}{api['created']:>5}{api['out_of_stock']:>6}{api['final_stock']:>6}"
           f"{api['seconds'] * 1000:>9.0f}{api['checkouts_per_s']:>9.1f}{api['requests_per_s']:>8.1f}"
-          f"{api['slowest_ms']:>9.0f} |{sql['succeeded']:>4}{sql['seconds'] * 1000:>8.1f}"
-          f"{sql['updates_per_s']:>9.0f}  {ok}", flush=True)
+          f"{api['slowest_ms']:>9.0f}{api['server_connections']:>6} |{sql['succeeded']:>4}"
+          f"{sql['seconds'] * 1000:>8.1f}{sql['updates_per_s']:>9.0f}  {ok}", flush=True)
     for problem in api["problems"] + sql["problems"]:
         print(f"    {problem}", flush=True)
 
@@ -684,6 +705,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=5, help="measured contention rounds")
     parser.add_argument("--warmup-rounds", type=int, default=1,
                         help="unmeasured rounds first (still verified)")
+    parser.add_argument("--max-warmup-rounds", type=int, default=8,
+                        help="more warm-up rounds while the app's pools still open "
+                             "connections, at most this many in all")
     parser.add_argument("--shoppers", type=int, default=200, help="concurrent shoppers")
     parser.add_argument("--units", type=int, default=50, help="units left of the SKU")
     parser.add_argument("--iterations", type=int, default=200,
@@ -722,7 +746,8 @@ def main(argv: list[str] | None = None) -> int:
                         ready_timeout=120.0) as server:  # 4 workers importing on a busy machine
         print(f"gunicorn gthread {args.workers}x{args.threads} at {server.base_url}; "
               f"stripe-mock: {stripe or 'not available'}\n")
-        print("round    201   409 stock  wall ms  chk/s   req/s  slow ms |  sql   ms    upd/s")
+        print("round    201   409 stock  wall ms  chk/s   req/s  slow ms  conn |  sql   ms"
+              "    upd/s")
         rounds = contention(server, args, fixture)
         latency = [latency_run(server.base_url, fixture, method, args.iterations)
                    for method in ["cod"] + (["stripe"] if stripe else [])]
