@@ -9,10 +9,12 @@
    ``--shoppers`` shopper accounts with a cart, and a bearer token for each.
 2. Serves ``gannan:create_app()`` with gunicorn (gthread) on 127.0.0.1: Celery eager,
    SQLite search index in a temp dir, Stripe through stripe-mock when it answers.
-   The default 4 workers x 8 threads: two processes per core so both cores run Python
-   despite the GIL, threads so a request waiting on the SKU's row lock (or on
-   PostgreSQL's commit) does not idle its process; 32 transactions at once stays well
-   inside PostgreSQL's default 100 connections, next to the baseline's 32.
+   By default as ``gunicorn.conf.py`` serves the app in production: two workers per
+   core plus one (at most 8; 5 here) of 4 threads each.  The baseline gets as many
+   connections as the server has threads.  (Until 1 December 2026 the benchmark ran
+   4 workers x 8 threads, its own choice: a request cost ~40% more worker CPU that
+   way than with 5 x 4, the GIL handed over among eight threads per process; see
+   bench/README.md.)
 3. Contention, ``--rounds`` times after ``--warmup-rounds`` (more while the app's pools
    still open connections, see :func:`contention`): one SKU has ``--units`` in
    stock and every shopper has one of it in the cart; all shoppers POST /checkout at
@@ -76,6 +78,10 @@ STRIPE_KEY = "sk_test_gannan"
 ADDRESS = {"recipient": "王小明", "phone": "13912345678", "province": "上海", "city": "上海",
            "county": "浦东新区", "detail": "x"}
 PLENTY = 1_000_000  # stock of the latency cart's SKUs
+# gunicorn.conf.py's defaults (WEB_CONCURRENCY and GUNICORN_THREADS unset): the server
+# as it runs in production.
+DEFAULT_WORKERS = min(2 * (os.cpu_count() or 1) + 1, 8)
+DEFAULT_THREADS = 4
 LATENCY_WARMUP = 10  # untimed checkouts before each latency run
 REQUEST_TIMEOUT = 60.0
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -714,8 +720,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="sequential checkouts per latency run")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL,
                         help="local PostgreSQL database to recreate (default gannan_bench)")
-    parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=8, help="gthread threads per worker")
+    parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS,
+                        help="gunicorn worker processes (default as gunicorn.conf.py: "
+                             f"{DEFAULT_WORKERS} here)")
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS,
+                        help="gthread threads per worker (default as gunicorn.conf.py)")
     parser.add_argument("--inprocess-iterations", type=int, default=100,
                         help="checkouts through the test client (and product page GETs)")
     parser.add_argument("--results-dir", type=Path, default=None,
