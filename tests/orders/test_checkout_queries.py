@@ -6,8 +6,6 @@ shopper refused for stock already gone costs two: the account and the cart."""
 
 import os
 
-import pytest
-
 from gannan.catalog.models import ProductStatus, Sku
 from gannan.orders.models import Order
 from gannan.platform.extensions import db
@@ -105,29 +103,3 @@ def test_a_refusal_for_stock_already_gone_reads_the_account_and_the_cart_only(
     assert body["code"] == "out_of_stock" and body["skus"][0]["available"] == 0
     assert statements <= MAX_REFUSAL_STATEMENTS, statements
 
-
-def test_on_postgresql_every_statement_of_a_checkout_is_prepared_on_its_first_run(
-        client, shopper, market, monkeypatch):
-    """The account read, the cart read and the write are psycopg-prepared at once, not
-    after five runs on a connection (a gunicorn worker's connections are new after each
-    max_requests)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: prepared statements are psycopg's")
-    import psycopg
-
-    runs = []
-    execute = psycopg.Cursor.execute
-
-    def recording(cursor, query, params=None, **kwargs):
-        runs.append((" ".join(str(query).split())[:40], kwargs.get("prepare")))
-        return execute(cursor, query, params, **kwargs)
-
-    fill_cart(client, shopper, [market["orange"].skus[0].id])
-    headers = {**bearer(shopper), "Idempotency-Key": "prepared"}
-    db.session.expunge_all()
-    monkeypatch.setattr(psycopg.Cursor, "execute", recording)
-    response = client.post("/api/v1/checkout", headers=headers,
-                           json={"address": ADDRESS, "payment_method": "cod"})
-    assert response.status_code == 201, response.get_json()
-    assert [query.split()[0] for query, _ in runs] == ["SELECT", "SELECT", "WITH"], runs
-    assert all(prepare is True for _, prepare in runs), runs

@@ -9,8 +9,15 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
+from flask_migrate import upgrade
+
+from gannan import create_app
+from gannan.catalog.models import ProductStatus
 from gannan.platform.config import normalise_database_url
-from gannan.platform.extensions import PREPARE_AT_ONCE, PreparedKeepingConnection
+from gannan.platform.extensions import PREPARE_AT_ONCE, PreparedKeepingConnection, db
+from gannan.platform.models import SellerStatus
+from tests.factories import ProductFactory, SellerFactory, UserFactory
+from tests.helpers import ADDRESS, TEST_CONFIG, bearer, throwaway_postgres
 from tests.services import need_postgres
 
 pytestmark = pytest.mark.postgres
@@ -125,3 +132,41 @@ def test_a_statement_marked_prepare_at_once_is_prepared_on_its_first_run(engine)
         assert conn.execute(marked, {"name": "pg_class"}).scalar() == 1
         assert conn.execute(PREPARED).scalar() == 1
         conn.rollback()
+
+
+def test_every_statement_of_a_checkout_is_prepared_on_its_first_run(monkeypatch, tmp_path):
+    """The account read, the cart read and the write run with psycopg's prepare=True,
+    not after five runs on a connection (a gunicorn worker's connections are new after
+    each max_requests)."""
+    with throwaway_postgres("prepared") as url:
+        app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": url,
+                          "SEARCH_INDEX_PATH": str(tmp_path / "index.sqlite3")})
+        with app.app_context():
+            upgrade()
+            seller = SellerFactory(owner=UserFactory(), status=SellerStatus.APPROVED)
+            product = ProductFactory(seller=seller, status=ProductStatus.PUBLISHED)
+            shopper = UserFactory()
+            db.session.commit()
+            client = app.test_client()
+            headers = bearer(shopper)
+            added = client.post("/api/v1/cart/items", headers=headers,
+                                json={"sku_id": product.skus[0].id, "quantity": 1})
+            assert added.status_code == 201, added.get_json()
+            runs = []
+            execute = psycopg.Cursor.execute
+
+            def recording(cursor, query, params=None, **kwargs):
+                runs.append((" ".join(str(query).split())[:40], kwargs.get("prepare")))
+                return execute(cursor, query, params, **kwargs)
+
+            db.session.remove()
+            monkeypatch.setattr(psycopg.Cursor, "execute", recording)
+            response = client.post("/api/v1/checkout",
+                                   headers={**headers, "Idempotency-Key": "prepared"},
+                                   json={"address": ADDRESS, "payment_method": "cod"})
+            monkeypatch.undo()
+            assert response.status_code == 201, response.get_json()
+            assert [query.split()[0] for query, _ in runs] == ["SELECT", "SELECT", "WITH"], runs
+            assert all(prepare is True for _, prepare in runs), runs
+            db.session.remove()
+            db.engine.dispose()
