@@ -301,10 +301,19 @@ def _one_statement() -> TextClause:
     def joined(names: list[str], prefix: str = "") -> str:
         return ", ".join(prefix + name for name in names)
 
+    def rows_of_parts(model: type, rows: str, returning: str) -> str:
+        """An INSERT of ``model``'s rows from the JSON array ``:rows``, each joined to
+        its seller order by the ``seller_id`` it carries."""
+        table, names = model.__tablename__, columns(model, "seller_order_id")
+        return f"""INSERT INTO {table} (seller_order_id, {joined(names)})
+    SELECT parts.id, {joined(names, "r.")}
+    FROM jsonb_array_elements(CAST(:{rows} AS jsonb)) e
+    CROSS JOIN LATERAL jsonb_populate_record(NULL::{table}, e) r
+    JOIN parts ON parts.seller_id = (e ->> 'seller_id')::int
+    RETURNING id, {returning}"""
+
     order = columns(Order, "number")
     seller_order = columns(SellerOrder, "order_id")
-    line = columns(OrderLine, "seller_order_id")
-    event = columns(SellerOrderEvent, "seller_order_id")
     return text(f"""
 WITH new_order AS (
     SELECT nextval(pg_get_serial_sequence('orders', 'id')) AS id
@@ -321,19 +330,9 @@ WITH new_order AS (
     FROM placed, jsonb_populate_recordset(NULL::seller_orders, CAST(:seller_orders AS jsonb)) r
     RETURNING id, seller_id
 ), lines AS (
-    INSERT INTO order_lines (seller_order_id, {joined(line)})
-    SELECT parts.id, {joined(line, "r.")}
-    FROM jsonb_array_elements(CAST(:lines AS jsonb)) e
-    CROSS JOIN LATERAL jsonb_populate_record(NULL::order_lines, e) r
-    JOIN parts ON parts.seller_id = (e ->> 'seller_id')::int
-    RETURNING id, sku_id
+    {rows_of_parts(OrderLine, "lines", "sku_id")}
 ), events AS (
-    INSERT INTO seller_order_events (seller_order_id, {joined(event)})
-    SELECT parts.id, {joined(event, "r.")}
-    FROM jsonb_array_elements(CAST(:events AS jsonb)) e
-    CROSS JOIN LATERAL jsonb_populate_record(NULL::seller_order_events, e) r
-    JOIN parts ON parts.seller_id = (e ->> 'seller_id')::int
-    RETURNING id, seller_order_id
+    {rows_of_parts(SellerOrderEvent, "events", "seller_order_id")}
 ), emptied AS (
     DELETE FROM cart_items WHERE id = ANY(CAST(:cart_item_ids AS integer[]))
 ), taken AS (
